@@ -1,0 +1,64 @@
+import pytest
+import torch
+
+from lecture_utils import device as device_module
+from lecture_utils.device import default_device
+
+
+@pytest.fixture
+def no_accelerators(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device_module, "_mps_available", lambda: False)
+    monkeypatch.delenv("LECTURE_DEVICE", raising=False)
+
+
+def test_without_accelerators_the_cpu_is_chosen(no_accelerators):
+    assert default_device() == torch.device("cpu")
+
+
+def test_cuda_is_preferred_over_mps(monkeypatch):
+    monkeypatch.delenv("LECTURE_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(device_module, "_mps_available", lambda: True)
+    assert default_device() == torch.device("cuda")
+
+
+def test_mps_is_chosen_when_there_is_no_cuda(no_accelerators, monkeypatch):
+    monkeypatch.setattr(device_module, "_mps_available", lambda: True)
+    assert default_device() == torch.device("mps")
+
+
+def test_environment_variable_overrides_the_choice(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("LECTURE_DEVICE", "cpu")
+    assert default_device() == torch.device("cpu")
+
+
+def test_unknown_device_name_lists_the_valid_ones(no_accelerators, monkeypatch):
+    monkeypatch.setenv("LECTURE_DEVICE", "tpu")
+    with pytest.raises(
+        ValueError, match=r"'tpu' is not a device name.*cpu, cuda, mps.*Available here: cpu"
+    ):
+        default_device()
+
+
+def test_unavailable_device_says_what_is_available(no_accelerators, monkeypatch):
+    monkeypatch.setenv("LECTURE_DEVICE", "cuda")
+    with pytest.raises(
+        ValueError, match=r"does not have\. Available here: cpu\. Unset LECTURE_DEVICE"
+    ):
+        default_device()
+
+
+def test_cuda_index_beyond_the_devices_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setenv("LECTURE_DEVICE", "cuda:3")
+    with pytest.raises(ValueError, match="has 1 CUDA device"):
+        default_device()
+
+
+@pytest.mark.cuda
+def test_cuda_override_on_a_gpu_machine(monkeypatch):
+    monkeypatch.setenv("LECTURE_DEVICE", "cuda:0")
+    assert default_device() == torch.device("cuda:0")

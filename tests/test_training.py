@@ -1,0 +1,267 @@
+import os
+import signal
+
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lecture_utils.models import ConvNet, LogisticRegression, SmallConvNet
+from lecture_utils.training import History, TrainingDiverged, evaluate, train
+
+
+def _random_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 1, 28, 28, generator=generator), torch.randint(
+        0, 26, (n,), generator=generator
+    )
+
+
+def _learnable_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each of 4 letters lights up its own quadrant: a linear model can learn it in one epoch."""
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 4, (n,), generator=generator)
+    X = 0.1 * torch.rand(n, 1, 28, 28, generator=generator)
+    for label in range(4):
+        rows, cols = divmod(label, 2)
+        X[y == label, 0, rows * 14 : rows * 14 + 14, cols * 14 : cols * 14 + 14] += 0.9
+    return X, y
+
+
+def _naive_evaluation(model, X, y):
+    confusion = torch.zeros(26, 26, dtype=torch.int64)
+    total_loss = 0.0
+    with torch.no_grad():
+        for image, label in zip(X, y, strict=True):
+            scores = model(image.unsqueeze(0))
+            total_loss += F.cross_entropy(scores, label.unsqueeze(0)).item()
+            confusion[label, scores.argmax()] += 1
+    return confusion.diagonal().sum().item() / len(X), total_loss / len(X), confusion
+
+
+@pytest.mark.parametrize("model_class", [LogisticRegression, SmallConvNet, ConvNet])
+def test_evaluate_matches_a_naive_loop_over_single_images(model_class):
+    torch.manual_seed(0)
+    model = model_class()
+    X, y = _random_data(70)
+    accuracy, loss, confusion = _naive_evaluation(model, X, y)
+    result = evaluate(model, X, y, batch_size=16)
+    assert torch.equal(result.confusion, confusion)
+    assert result.confusion.dtype == torch.int64 and result.confusion.shape == (26, 26)
+    assert result.accuracy == pytest.approx(accuracy)
+    assert result.loss == pytest.approx(loss, rel=1e-5)
+
+
+def test_evaluate_does_not_depend_on_its_batch_size():
+    torch.manual_seed(0)
+    model = SmallConvNet()
+    X, y = _random_data(50)
+    one, other = evaluate(model, X, y, batch_size=7), evaluate(model, X, y, batch_size=1000)
+    assert torch.equal(one.confusion, other.confusion)
+    assert one.loss == pytest.approx(other.loss, rel=1e-6)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_evaluate_restores_the_train_or_eval_mode_and_computes_no_gradients(training):
+    model = ConvNet().train(training)
+    evaluate(model, *_random_data(10))
+    assert model.training is training
+    assert all(parameter.grad is None for parameter in model.parameters())
+
+
+def test_evaluate_puts_the_model_in_eval_mode_while_scoring():
+    modes = []
+    model = LogisticRegression()
+    model.register_forward_hook(lambda module, args, output: modes.append(module.training))
+    evaluate(model, *_random_data(10), batch_size=4)
+    assert modes == [False, False, False]
+
+
+def test_evaluate_refuses_empty_or_mismatched_data():
+    with pytest.raises(ValueError, match="as many labels as images"):
+        evaluate(LogisticRegression(), torch.zeros(0, 1, 28, 28), torch.zeros(0, dtype=torch.int64))
+    with pytest.raises(ValueError, match="as many labels as images"):
+        evaluate(LogisticRegression(), torch.zeros(3, 1, 28, 28), torch.zeros(2, dtype=torch.int64))
+
+
+def test_train_lowers_the_loss_on_a_learnable_problem():
+    torch.manual_seed(0)
+    model = LogisticRegression()
+    train_data, val_data = _learnable_data(512), _learnable_data(128, seed=1)
+    before = evaluate(model, *val_data)
+    history = train(model, train_data, val_data, epochs=3, lr=0.05, seed=0, progress=False)
+    assert len(history) == 3
+    assert history.val_loss[-1] < 0.5 * before.loss
+    assert history.val_loss[0] > history.val_loss[-1]
+    assert history.val_accuracy[-1] > 0.95
+
+
+def test_history_values_come_from_full_evaluation_passes():
+    torch.manual_seed(0)
+    model = SmallConvNet()
+    train_data, val_data = _learnable_data(200), _learnable_data(60, seed=1)
+    history = train(model, train_data, val_data, epochs=1, lr=0.01, seed=0, progress=False)
+    on_train, on_val = evaluate(model, *train_data), evaluate(model, *val_data)
+    assert history.train_loss == [pytest.approx(on_train.loss)]
+    assert history.val_accuracy == [pytest.approx(on_val.accuracy)]
+
+
+@pytest.mark.parametrize("batch_size", [1, 32, 100])
+def test_train_honours_batch_size(batch_size):
+    sizes = []
+    model = LogisticRegression()
+    model.register_forward_hook(
+        lambda module, args, output: sizes.append(len(args[0])) if module.training else None
+    )
+    train(
+        model,
+        _random_data(250),
+        _random_data(10),
+        epochs=1,
+        lr=0.01,
+        batch_size=batch_size,
+        progress=False,
+    )
+    expected = [batch_size] * (250 // batch_size) + ([250 % batch_size] if 250 % batch_size else [])
+    assert sizes == expected
+
+
+def test_same_seed_gives_the_same_weights():
+    def run(seed):
+        torch.manual_seed(0)
+        model = SmallConvNet()
+        train(
+            model,
+            _random_data(100),
+            _random_data(10),
+            epochs=1,
+            lr=0.01,
+            momentum=0.9,
+            seed=seed,
+            progress=False,
+        )
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    assert torch.equal(run(1), run(1))
+    assert not torch.equal(run(1), run(2))
+
+
+def test_history_as_a_table_has_one_row_per_epoch():
+    history = History(
+        train_loss=[2.0, 1.0],
+        val_loss=[2.5, 1.5],
+        train_accuracy=[0.3, 0.6],
+        val_accuracy=[0.2, 0.5],
+    )
+    frame = history.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.index) == [1, 2] and frame.index.name == "epoch"
+    assert list(frame.columns) == ["train_loss", "val_loss", "train_accuracy", "val_accuracy"]
+    assert frame.loc[2, "val_accuracy"] == 0.5
+
+
+class _InterruptAt(nn.Module):
+    """A linear model that presses Ctrl-C (sends itself SIGINT) during its n-th training batch."""
+
+    def __init__(self, batch: int) -> None:
+        super().__init__()
+        self.pipeline = nn.Sequential(nn.Flatten(), nn.Linear(784, 26))
+        self.batch, self.calls = batch, 0
+
+    def forward(self, x):
+        if self.training:
+            self.calls += 1
+            if self.calls == self.batch:
+                os.kill(os.getpid(), signal.SIGINT)
+        return self.pipeline(x)
+
+
+def test_ctrl_c_stops_after_the_current_batch_and_keeps_the_history_so_far(capsys):
+    model = _InterruptAt(batch=13)  # epoch 2 (10 batches of 10 per epoch), batch 3
+    initial = model.pipeline[1].weight.detach().clone()
+    history = train(
+        model, _random_data(100), _random_data(20), epochs=5, lr=0.01, batch_size=10, progress=False
+    )
+    assert model.calls == 13  # the interrupted batch finished, no further batch ran
+    assert history.interrupted and len(history) == 1
+    assert not torch.equal(model.pipeline[1].weight, initial)  # what it learned is kept
+    assert "Stopped in epoch 2 after batch 3 of 10" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_second_ctrl_c_stops_at_once():
+    class DoubleInterrupt(_InterruptAt):
+        def forward(self, x):
+            if self.training and self.calls == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+            return super().forward(x)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            DoubleInterrupt(batch=2),
+            _random_data(50),
+            _random_data(5),
+            epochs=1,
+            lr=0.01,
+            batch_size=10,
+            progress=False,
+        )
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_loss_that_blows_up_names_epoch_and_batch_and_suggests_a_smaller_rate():
+    class Explodes(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.pipeline = nn.Sequential(nn.Flatten(), nn.Linear(784, 26))
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1 if self.training else 0
+            scores = self.pipeline(x)
+            return scores * float("nan") if self.training and self.calls >= 7 else scores
+
+    with pytest.raises(
+        TrainingDiverged, match=r"epoch 2, batch 2\. .*lr=0\.5.*smaller one, e\.g\. lr=0\.05"
+    ):
+        train(
+            Explodes(),
+            _random_data(50),
+            _random_data(5),
+            epochs=3,
+            lr=0.5,
+            batch_size=10,
+            progress=False,
+        )
+
+
+def test_progress_bar_shows_running_loss_in_a_terminal(capsys):
+    train(LogisticRegression(), _random_data(64), _random_data(8), epochs=1, lr=0.01, progress=True)
+    err = capsys.readouterr().err
+    assert "LogisticRegression" in err and "loss=" in err and "acc=" in err
+
+
+def test_progress_false_prints_nothing(capsys):
+    train(
+        LogisticRegression(), _random_data(64), _random_data(8), epochs=1, lr=0.01, progress=False
+    )
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.cuda
+def test_training_on_cuda_moves_cpu_data_to_the_model():
+    torch.manual_seed(0)
+    model = ConvNet().cuda()
+    history = train(
+        model,
+        _learnable_data(256),
+        _learnable_data(64, seed=1),
+        epochs=2,
+        lr=0.01,
+        momentum=0.9,
+        progress=False,
+    )
+    assert history.val_loss[-1] < history.val_loss[0]
+    result = evaluate(model, *_learnable_data(64, seed=2))
+    assert result.confusion.device.type == "cpu" and result.confusion.sum() == 64
