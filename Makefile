@@ -9,11 +9,15 @@ TEST_STAMP := $(VENV)/.installed-test
 DEV_STAMP := $(VENV)/.installed-dev
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lecture test lint unit notebooks-test lab data bench lock clean
+.PHONY: help lecture sync live colab site browser test lint unit pairing notebooks-test lab data bench lock clean
 
 help:
 	@echo "make lecture   run all six notebooks in place and print a summary table"
 	@echo "make test      lint, unit tests, pairing checks and nbval over every notebook"
+	@echo "make sync      update every notebooks/*.ipynb from its edited notebooks/src/*.py"
+	@echo "make live      regenerate the live-coding notebooks in notebooks/live"
+	@echo "make colab     regenerate Colab badges and install cells from _quarto.yml"
+	@echo "make site      render the course site with Quarto (where installed)"
 	@echo "make lab       open JupyterLab for teaching"
 	@echo "make data      fill the data cache before class (real data where reachable)"
 	@echo "make bench     print the performance ratios (takes a few minutes)"
@@ -29,9 +33,28 @@ $(DEV_STAMP): requirements/dev.txt $(TEST_STAMP)
 	touch $@
 
 lecture: $(TEST_STAMP)
-	$(PY) tools/run_lecture.py
+	$(PY) tools/lecture.py run
 
-test: lint unit notebooks-test
+sync: $(TEST_STAMP)
+	$(PY) tools/lecture.py sync
+
+# Live-coding versions (code between "# ---" lines blanked): generated, committed, never hand-edited.
+live: $(TEST_STAMP)
+	$(PY) tools/make_live.py
+
+colab: $(TEST_STAMP)
+	$(PY) tools/colab.py
+
+site:
+	@command -v quarto >/dev/null 2>&1 || { echo "make site needs Quarto, which is not installed: see https://quarto.org/docs/get-started/ (CI uses quarto-dev/quarto-actions/setup)"; exit 1; }
+	quarto render
+
+# The browser check alone (make test runs it too, as part of the unit tests).
+browser: $(TEST_STAMP)
+	tools/install_browser.sh
+	$(BIN)/pytest -p no:cacheprovider -rs tests/test_browser.py
+
+test: lint unit pairing notebooks-test
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
@@ -39,6 +62,9 @@ lint: $(TEST_STAMP)
 
 unit: $(TEST_STAMP)
 	$(BIN)/pytest -p no:cacheprovider
+
+pairing: $(TEST_STAMP)
+	$(PY) tools/lecture.py check
 
 # Notebooks run on the synthetic stand-in unless the caller sets LECTURE_DATA.
 notebooks-test: $(TEST_STAMP)
@@ -53,6 +79,7 @@ data: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_data.py
+	$(PY) bench/bench_lecture.py
 
 lock: $(TEST_STAMP)
 	$(PY) tools/update_locks.py

@@ -42,3 +42,13 @@ def apply_kernels(images: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     weight = kernels.to(device=images.device, dtype=images.dtype).unsqueeze(1)
     with torch.no_grad():
         return F.conv2d(images, weight)
+
+
+def convolution_matrix(kernel: torch.Tensor, size: int) -> torch.Tensor:
+    """The matrix that does the same as a valid convolution of a `size` x `size` image.
+
+    Column j is the convolution of the image whose only non-zero pixel is pixel j; because
+    convolution is linear, `matrix @ image.flatten()` equals `apply_kernels(image, kernel)`.
+    """
+    basis_images = torch.eye(size * size, dtype=kernel.dtype).reshape(-1, 1, size, size)
+    return apply_kernels(basis_images, kernel).reshape(size * size, -1).T

@@ -1,16 +1,16 @@
 """The lecture's figures. Each function returns its matplotlib Figure and never calls `plt.show()`.
 
-Tensors may live on any device; figures that show data say so when the images are the
-synthetic stand-in rather than real photographs.
+Figures are made without pyplot, so a notebook shows each exactly once (as the cell's value)
+and a long session does not pile up open figures. Tensors may live on any device; figures
+that show data say so when the images are the synthetic stand-in, not real photographs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
-import numpy as np
 import matplotlib.ticker as mtick
+import numpy as np
 import torch
 from matplotlib.figure import Figure
 
@@ -19,6 +19,25 @@ from .kernels import KERNEL_NAMES
 from .training import History
 
 TRAIN_COLOR, VAL_COLOR = "black", "firebrick"
+
+
+def _display_figures_as_png() -> None:
+    """Let a notebook show a returned Figure as a PNG, although pyplot is never imported."""
+    from IPython import get_ipython
+    from IPython.core.pylabtools import select_figure_formats
+
+    shell = get_ipython()
+    if shell is not None:
+        select_figure_formats(shell, {"png"})
+
+
+_display_figures_as_png()
+
+
+def _subplots(rows: int = 1, cols: int = 1, *, figsize: tuple[float, float], squeeze: bool = True):
+    """A new Figure outside pyplot's list of open figures, with a grid of axes."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, cols, squeeze=squeeze)
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:
@@ -41,7 +60,7 @@ def show_images(
     X: torch.Tensor, y: torch.Tensor, rows: int = 5, cols: int = 5, *, channel: int = 0
 ) -> Figure:
     """A grid of the first rows*cols images, each titled with its letter."""
-    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.8 * rows), squeeze=False)
+    fig, axes = _subplots(rows, cols, figsize=(1.6 * cols, 1.8 * rows), squeeze=False)
     images, labels = _numpy(X[: rows * cols, channel]), _numpy(y[: rows * cols])
     for ax, image, label in zip(axes.flat, images, labels, strict=False):
         ax.imshow(image, cmap="Greys_r", vmin=0, vmax=1)
@@ -56,7 +75,7 @@ def plot_letter_frequencies(y: torch.Tensor) -> Figure:
     """How often each letter occurs, in percent; J and Z show as zero."""
     counts = np.bincount(_numpy(y), minlength=N_CLASSES)
     shares = counts / counts.sum()
-    fig, ax = plt.subplots(figsize=(7, 2.6))
+    fig, ax = _subplots(figsize=(7, 2.6))
     ax.scatter(range(N_CLASSES), shares, edgecolor="steelblue", facecolor="lightsteelblue")
     ax.set_xticks(range(N_CLASSES), list(ALPHABET))
     ax.set(xlabel="Letter", ylabel="Share of images", ylim=(0, max(0.06, 1.15 * shares.max())))
@@ -70,7 +89,7 @@ def plot_confusion(confusion: torch.Tensor, *, title: str | None = None) -> Figu
     """The 26x26 confusion matrix, one count per cell; rows are true letters, columns predictions."""
     confusion = _numpy(confusion)
     accuracy = confusion.diagonal().sum() / max(confusion.sum(), 1)
-    fig, ax = plt.subplots(figsize=(7, 7))
+    fig, ax = _subplots(figsize=(7, 7))
     ax.imshow(confusion, cmap="Blues")
     ticks = range(N_CLASSES)
     ax.set_xticks(ticks, list(ALPHABET), rotation=45, ha="right", rotation_mode="anchor")
@@ -90,7 +109,7 @@ def plot_confusion(confusion: torch.Tensor, *, title: str | None = None) -> Figu
 
 def plot_history(history: History) -> Figure:
     """Loss and accuracy per epoch, training in black and validation in red."""
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig, (loss_ax, acc_ax) = _subplots(1, 2, figsize=(9, 3.5))
     epochs = range(1, len(history) + 1)
     marker = "o" if len(history) < 3 else None  # a single epoch would be an invisible line
     for ax, metric, name in (
@@ -112,7 +131,9 @@ def plot_history(history: History) -> Figure:
             label="Validation",
         )
         ax.set(title=name, xlabel="Epoch", ylabel=name)
-        ax.xaxis.set_major_locator(mtick.MaxNLocator(integer=True))
+        ax.set_xlim(0.5, len(history) + 0.5)
+        ax.xaxis.set_major_locator(mtick.MaxNLocator(integer=True, min_n_ticks=1))
+    loss_ax.set_ylim(bottom=0)
     acc_ax.set_ylim(0, 1)
     acc_ax.yaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
     acc_ax.legend()
@@ -123,7 +144,7 @@ def plot_history(history: History) -> Figure:
 def plot_kernels(kernels: torch.Tensor, names: Sequence[str] = KERNEL_NAMES) -> Figure:
     """Each kernel as a small image (bright = positive weight)."""
     kernels = _numpy(kernels)
-    fig, axes = plt.subplots(1, len(kernels), figsize=(2 * len(kernels), 2.3), squeeze=False)
+    fig, axes = _subplots(1, len(kernels), figsize=(2 * len(kernels), 2.3), squeeze=False)
     for ax, kernel, name in zip(axes.flat, kernels, names, strict=True):
         ax.imshow(kernel, cmap="viridis", vmin=-1.5, vmax=4)
         ax.set_title(name)
@@ -138,7 +159,7 @@ def plot_feature_maps(
     """Originals in the top row and, below, each kernel's feature map of the same image."""
     images, feature_maps = _numpy(images), _numpy(feature_maps)
     n_images, n_maps = len(images), feature_maps.shape[1]
-    fig, axes = plt.subplots(
+    fig, axes = _subplots(
         1 + n_maps, n_images, figsize=(1.6 * n_images, 1.6 * (1 + n_maps)), squeeze=False
     )
     for col in range(n_images):
@@ -179,7 +200,7 @@ def plot_layer_features(
 ) -> Figure:
     """Feature maps of one image after the chosen layers of `model.pipeline` (columns) for a few channels (rows)."""
     outputs = layer_outputs(model, image)
-    fig, axes = plt.subplots(
+    fig, axes = _subplots(
         len(channels), len(layers), figsize=(2.5 * len(layers), 2.4 * len(channels)), squeeze=False
     )
     for col, layer in enumerate(layers):
@@ -198,7 +219,7 @@ def plot_layer_features(
 
 def show_image(image: torch.Tensor, *, title: str | None = None) -> Figure:
     """One greyscale image, large."""
-    fig, ax = plt.subplots(figsize=(3, 3))
+    fig, ax = _subplots(figsize=(3, 3))
     ax.imshow(_numpy(image).reshape(image.shape[-2:]), cmap="Greys_r")
     ax.axis("off")
     if title:

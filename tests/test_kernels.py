@@ -40,3 +40,15 @@ def test_each_line_kernel_responds_most_to_its_own_direction():
 def test_kernels_are_moved_to_the_images_dtype():
     maps = apply_kernels(torch.rand(1, 1, 28, 28, dtype=torch.float64), line_kernels())
     assert maps.dtype == torch.float64
+
+
+def test_convolution_matrix_times_the_flat_image_equals_the_convolution():
+    from lecture_utils.kernels import convolution_matrix
+
+    kernel = torch.randn(3, 3)
+    image = torch.randn(1, 1, 6, 6)
+    matrix = convolution_matrix(kernel, 6)
+    assert matrix.shape == (16, 36)
+    assert torch.allclose(
+        matrix @ image.flatten(), apply_kernels(image, kernel).flatten(), atol=1e-6
+    )

@@ -15,8 +15,9 @@ import re
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 TORCH = "torch==2.13.0"
@@ -44,8 +45,18 @@ def resolve(requirements: list[str], constraints: Path | None = None) -> dict[st
     """Ask pip which exact versions it would install for `requirements` in an empty venv."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-                   "--quiet", "--report", str(report), *requirements]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--quiet",
+            "--report",
+            str(report),
+            *requirements,
+        ]
         if constraints:
             command += ["-c", str(constraints)]
         subprocess.run(command, check=True)
@@ -73,7 +84,9 @@ def main() -> None:
     (ROOT / "environment.yml").write_text(
         HEADER.replace("this file", "this file; it mirrors requirements/dev.txt")
         + "name: cnn-asl-lecture\nchannels:\n  - conda-forge\ndependencies:\n"
-        + "  - python=3.11\n  - pip\n  - pip:\n" + pip_lines + "      - -e .\n"
+        + "  - python=3.11\n  - pip\n  - pip:\n"
+        + pip_lines
+        + "      - -e .\n"
     )
 
 

@@ -1,0 +1,246 @@
+"""Interactive explorers: slide a kernel over an image, or look at any channel inside a model.
+
+Displayed in a notebook, an explorer shows its controls and, below them, a PNG of its current
+state. The PNG is there even without a widget front end (nbval, nbconvert, the course site),
+so a headless run always stores a picture; with a front end, moving a control redraws the same
+figure and replaces the PNG in place. Tests drive the controls from Python, for example
+`explorer.kernel.value = "Horizontal"`, and read what is shown (`explorer.feature_map`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from IPython.display import DisplayHandle, Image, display
+from matplotlib.figure import Figure
+
+from .alphabet import ALPHABET
+from .kernels import KERNEL_NAMES, apply_kernels, line_kernels
+from .plotting import layer_outputs, mark_data_source
+
+CUSTOM = "Custom"
+
+
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A NumPy copy for matplotlib, from a tensor on any device."""
+    return tensor.detach().cpu().numpy()
+
+
+def _png(fig: Figure) -> Image:
+    """The figure as a PNG, independent of the notebook's matplotlib backend."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def _show(ax, image, data: np.ndarray) -> None:
+    """Put new data into an AxesImage, rescaling its colours and its extent to the new shape."""
+    height, width = data.shape
+    image.set_data(data)
+    image.set_clim(data.min(), data.max())
+    image.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+    ax.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5))
+
+
+def _image_slider(images: torch.Tensor) -> widgets.IntSlider:
+    """A slider over the images' indices."""
+    return widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="Image")
+
+
+class _Explorer:
+    """Controls above one figure; `_draw` updates the figure, and a displayed PNG follows it."""
+
+    controls: widgets.Box
+    fig: Figure
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor | None) -> None:
+        self.images, self.labels = images, labels
+        self.handle: DisplayHandle | None = None
+        self._paused = False
+
+    def _image_title(self, index: int) -> str:
+        """'Image 3' or, with labels, 'Image 3: letter K'."""
+        if self.labels is None:
+            return f"Image {index}"
+        return f"Image {index}: letter {ALPHABET[int(self.labels[index])]}"
+
+    @contextmanager
+    def _hold(self) -> Iterator[None]:
+        """Change several controls at once with a single redraw afterwards."""
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+
+    def _refresh(self, change: object = None) -> None:
+        """Redraw after a control changed and, once displayed, replace the shown PNG."""
+        if self._paused:
+            return
+        self._draw()
+        if self.handle is not None:
+            self.handle.update(_png(self.fig))
+
+    def _draw(self) -> None:
+        raise NotImplementedError
+
+    def _ipython_display_(self) -> None:
+        """Show the controls, then a PNG of the figure that `_refresh` keeps up to date."""
+        display(self.controls)
+        self.handle = display(_png(self.fig), display_id=True)
+
+    def show(self) -> None:
+        """Display the explorer (the same as leaving it as the last expression of a cell)."""
+        self._ipython_display_()
+
+
+class KernelExplorer(_Explorer):
+    """Pick an image and a 5x5 kernel (a preset or your own values) and see its feature map."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
+        super().__init__(images, labels)
+        self.presets = dict(zip(KERNEL_NAMES, line_kernels(), strict=True))
+        self.image = _image_slider(images)
+        self.kernel = widgets.Dropdown(options=[*KERNEL_NAMES, CUSTOM], description="Kernel")
+        self.custom = [
+            [widgets.FloatText(layout=widgets.Layout(width="4.5em")) for _ in range(5)]
+            for _ in range(5)
+        ]
+        grid = widgets.VBox([widgets.HBox(row) for row in self.custom])
+        self.controls = widgets.VBox(
+            [widgets.HBox([self.image, self.kernel]), widgets.Label("Custom 5x5 kernel:"), grid]
+        )
+        self._fill_custom(self.presets[KERNEL_NAMES[0]])
+
+        self.fig = Figure(figsize=(9, 3.3))
+        self.axes = self.fig.subplots(1, 3)
+        self.image_plot = self.axes[0].imshow(np.zeros((28, 28)), cmap="Greys_r")
+        self.kernel_plot = self.axes[1].imshow(np.zeros((5, 5)), cmap="viridis")
+        self.map_plot = self.axes[2].imshow(np.zeros((24, 24)), cmap="viridis")
+        for ax in self.axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        self._draw()
+        self.fig.tight_layout()
+        mark_data_source(self.fig)
+
+        self.image.observe(self._refresh, "value")
+        self.kernel.observe(self._on_kernel, "value")
+        for cell in (cell for row in self.custom for cell in row):
+            cell.observe(self._on_custom, "value")
+
+    def current_kernel(self) -> torch.Tensor:
+        """The selected kernel as a (5, 5) tensor: a preset, or the values in the custom grid."""
+        if self.kernel.value != CUSTOM:
+            return self.presets[self.kernel.value]
+        return torch.tensor([[cell.value for cell in row] for row in self.custom])
+
+    def _fill_custom(self, kernel: torch.Tensor) -> None:
+        """Copy a kernel into the custom grid, as the starting point for your own values."""
+        with self._hold():
+            for row, values in zip(self.custom, kernel.tolist(), strict=True):
+                for cell, value in zip(row, values, strict=True):
+                    cell.value = value
+
+    def _on_kernel(self, change: dict) -> None:
+        """A preset also fills the custom grid, so "Custom" starts from the last preset seen."""
+        if change["new"] != CUSTOM:
+            self._fill_custom(self.presets[change["new"]])
+        self._refresh()
+
+    def _on_custom(self, change: dict) -> None:
+        """Typing into the grid switches to the custom kernel."""
+        if self._paused:
+            return
+        if self.kernel.value == CUSTOM:
+            self._refresh()
+        else:
+            self.kernel.value = CUSTOM  # `_on_kernel` redraws
+
+    def _draw(self) -> None:
+        """Show the image, the kernel and their feature map."""
+        index, kernel = self.image.value, self.current_kernel()
+        image = self.images[index : index + 1]
+        self.feature_map = apply_kernels(image, kernel)[0, 0]
+        _show(self.axes[0], self.image_plot, _numpy(image[0, 0]))
+        _show(self.axes[1], self.kernel_plot, _numpy(kernel))
+        _show(self.axes[2], self.map_plot, _numpy(self.feature_map))
+        self.axes[0].set_title(self._image_title(index))
+        self.axes[1].set_title(f"Kernel: {self.kernel.value}")
+        self.axes[2].set_title("Feature map")
+
+
+class ActivationExplorer(_Explorer):
+    """Pick an image, a layer of `model.pipeline` and a channel, and see that activation."""
+
+    def __init__(
+        self, model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> None:
+        super().__init__(images, labels)
+        self.model = model
+        self.outputs = layer_outputs(model, images[0])
+        maps = [i for i, output in enumerate(self.outputs) if output.dim() == 3]
+        if not maps:
+            raise ValueError("model.pipeline has no layer whose output is a (C, H, W) map")
+        names = [f"Layer {i}: {type(model.pipeline[i]).__name__}" for i in maps]
+        self.image = _image_slider(images)
+        self.layer = widgets.Dropdown(
+            options=list(zip(names, maps, strict=True)), description="Layer"
+        )
+        self.channel = widgets.IntSlider(
+            value=0, min=0, max=self.outputs[maps[0]].shape[0] - 1, description="Channel"
+        )
+        self.controls = widgets.HBox([self.image, self.layer, self.channel])
+
+        self.fig = Figure(figsize=(6.5, 3.3))
+        self.axes = self.fig.subplots(1, 2)
+        self.image_plot = self.axes[0].imshow(np.zeros((28, 28)), cmap="Greys_r")
+        self.activation_plot = self.axes[1].imshow(np.zeros((1, 1)), cmap="viridis")
+        self.fig.colorbar(self.activation_plot, ax=self.axes[1])
+        for ax in self.axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        self._draw()
+        self.fig.tight_layout()
+        mark_data_source(self.fig)
+
+        self.image.observe(self._on_image, "value")
+        self.layer.observe(self._on_layer, "value")
+        self.channel.observe(self._refresh, "value")
+
+    def _on_image(self, change: dict) -> None:
+        """A new image: run it through the model once and keep every layer's output."""
+        self.outputs = layer_outputs(self.model, self.images[change["new"]])
+        self._refresh()
+
+    def _on_layer(self, change: dict) -> None:
+        """A new layer: the channel slider's range follows its number of channels."""
+        with self._hold():
+            self.channel.max = self.outputs[change["new"]].shape[0] - 1
+        self._refresh()
+
+    def _draw(self) -> None:
+        """Show the image and the chosen channel of the chosen layer's output."""
+        index, layer, channel = self.image.value, self.layer.value, self.channel.value
+        self.activation = self.outputs[layer][channel]
+        _show(self.axes[0], self.image_plot, _numpy(self.images[index, 0]))
+        _show(self.axes[1], self.activation_plot, _numpy(self.activation))
+        self.axes[0].set_title(self._image_title(index))
+        self.axes[1].set_title(f"{self.layer.label}, channel {channel}")
+
+
+def kernel_explorer(images: torch.Tensor, labels: torch.Tensor | None = None) -> KernelExplorer:
+    """An explorer of 5x5 kernels over `images` (N, 1, H, W); leave it last in a cell to show it."""
+    return KernelExplorer(images, labels)
+
+
+def activation_explorer(
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor | None = None
+) -> ActivationExplorer:
+    """An explorer of `model`'s feature maps for `images` (N, 1, 28, 28); leave it last in a cell."""
+    return ActivationExplorer(model, images, labels)

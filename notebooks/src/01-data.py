@@ -1,0 +1,179 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01. Sign Language MNIST: images as tensors
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/YOUR-ORG/YOUR-REPO/blob/main/notebooks/01-data.ipynb)
+#
+# **What you will learn.** How a table of pixel values becomes a stack of images that a
+# neural network can read; what the data set holds; and what a model must beat to be any
+# good at all.
+#
+# **Where this sits.** First of six notebooks in the lecture *Convolutional Neural Networks
+# and Image Classification*. Next: a logistic-regression baseline (02), hand-made
+# convolution kernels (03), a learnable convolution (04), a pooling ConvNet (05), and a look
+# at what that ConvNet learned (06).
+
+# %% tags=["colab-install"]
+import sys
+
+if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (keeps Colab's torch)
+    import subprocess
+
+    requirement = "lecture-utils @ git+https://github.com/YOUR-ORG/YOUR-REPO@main"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
+
+# %% [markdown]
+# ## Our first non-tabular data
+#
+# Until now every data set we met was a table: one row per example, one column per feature.
+# Today the examples are pictures. [Sign Language MNIST](https://www.kaggle.com/datasets/datamunge/sign-language-mnist)
+# holds small greyscale photographs of a hand signing a letter of the American Sign Language
+# alphabet. The task: look at the picture, name the letter.
+#
+# Two letters are missing: **J** and **Z** are signed with a movement, which a still photo
+# cannot capture. That leaves 24 letters, numbered 0 (A) to 24 (Y) with 9 (J) unused.
+#
+# The helper package `lecture_utils` downloads the two files once, checks that they arrived
+# intact, and keeps a fast copy on disk. Without internet access it falls back to a
+# *synthetic stand-in* (rendered letters instead of hands) and says so loudly.
+
+# %%
+import torch
+
+from lecture_utils import ALPHABET, plotting, show_source
+from lecture_utils.data import (
+    load_sign_mnist,
+    pixels_to_tensors,
+    sign_mnist_table,
+    table_to_tensors,
+)
+from lecture_utils.report import show_data_source
+
+torch.manual_seed(0)
+
+# %% [markdown]
+# ## The data as a table
+#
+# The data set comes as two CSV files, a training split and a test split. Each row is one
+# image: a `label` column followed by 784 columns `pixel1` ... `pixel784`, the grey levels
+# (0 = black, 255 = white) of a 28 x 28 picture read row by row.
+
+# %%
+table = sign_mnist_table("train")
+show_data_source()
+
+# %%
+table.head()
+
+# %% [markdown]
+# We *could* train a model on this table as it stands, treating every pixel as an
+# independent feature. But look at the column names: nothing says that `pixel1` sits next to
+# `pixel2`, or right above `pixel29`. In a picture, neighbours matter: an edge, a finger, a
+# shadow are all made of nearby pixels that change together. To keep that information we
+# reshape each row back into the square it came from.
+
+# %% [markdown]
+# ## From rows to a 4-D tensor
+#
+# Two small functions of `lecture_utils` do that step. The first splits the table into its
+# pixel columns and its label column:
+
+# %%
+show_source(table_to_tensors)
+
+# %% [markdown]
+# The second reshapes each row of 784 values into a $1 \times 28 \times 28$ block and scales
+# the grey levels from $0, \dots, 255$ to $[0, 1]$ (neural networks train best on small
+# inputs):
+
+# %%
+show_source(pixels_to_tensors)
+
+# %%
+# ---
+X_train, y_train = table_to_tensors(table)
+# ---
+
+# %% [markdown]
+# The lecture uses the test split as its validation data, so we load it the same way.
+# `load_sign_mnist` does what the two cells above did, from the fast on-disk copy.
+
+# %%
+X_val, y_val = load_sign_mnist("test")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("training:  ", X_train.shape, y_train.shape, X_train.dtype)
+print("validation:", X_val.shape, y_val.shape, X_val.dtype)
+
+# %% [markdown]
+# Read the four numbers of `X_train.shape` as
+#
+# $$(\text{image}, \text{channel}, \text{row}, \text{column}).$$
+#
+# So we have 27,455 training images, each with **one** channel (grey; a colour photo would
+# have three, red, green and blue) and 28 rows by 28 columns of pixels. PyTorch always puts
+# the height before the width. The pixel values are now in $[0, 1]$.
+
+# %% tags=["remove-cell"]
+#| include: false
+# Hidden check of the claims above, on whatever data is in use.
+assert X_train.dim() == 4 and X_train.shape[1:] == (1, 28, 28)
+assert X_val.shape[1:] == (1, 28, 28) and len(X_val) == len(y_val)
+assert X_train.min() >= 0.0 and X_train.max() <= 1.0
+assert set(y_train.unique().tolist()) <= set(range(25)) - {9}
+assert torch.equal(
+    X_train[0, 0].flatten() * 255, torch.tensor(table.iloc[0, 1:].to_numpy(), dtype=torch.float32)
+)
+
+# %% [markdown]
+# ## A look at the images
+#
+# The first 25 training images, each titled with the letter it shows:
+
+# %%
+#| fig-cap: "The first 25 training images, each titled with its letter."
+#| fig-alt: "A five by five grid of small greyscale images, each titled with a single capital letter."
+plotting.show_images(X_train, y_train, rows=5, cols=5)
+
+# %% [markdown]
+# ## How often does each letter occur?
+#
+# Before training anything it pays to know how unbalanced the classes are: if one letter
+# made up half of the data, a model that always answered that letter would be right half of
+# the time without learning anything.
+
+# %%
+#| fig-cap: "Share of training images per letter. J and Z never occur."
+#| fig-alt: "Dot plot of the share of images for each letter from A to Z; all shares lie between about 3 and 5 percent, with J and Z at zero."
+plotting.plot_letter_frequencies(y_train)
+
+# %%
+counts = torch.bincount(y_train, minlength=26)
+most_common = int(counts.argmax())
+print(
+    f"Most common letter: {ALPHABET[most_common]}, {counts[most_common] / len(y_train):.1%} of the images"
+)
+
+# %% [markdown]
+# No letter makes up more than 5% of the images. A model that always guesses the most
+# common letter is therefore right less than 5% of the time, and random guessing among 24
+# letters scores about $1/24 \approx 4.2\%$. That is the floor every model in this lecture
+# has to beat.
+
+# %% tags=["remove-cell"]
+#| include: false
+shares = counts.float() / len(y_train)
+assert counts[9] == 0 and counts[25] == 0, "J and Z must be absent"
+assert shares.max() < 0.05, "no letter should exceed 5% of the images"
+
+# %% [markdown]
+# **Next:** [02. A logistic-regression baseline](02-logistic-baseline.ipynb), a model that
+# sees pixels but not the picture.

@@ -1,0 +1,167 @@
+"""The binary cache: default folder, corruption and staleness detected, concurrent loads safe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from data_helpers import CsvServer, csv_bytes, isolate, leftovers, small_split
+
+from lecture_utils.data import download, load_sign_mnist
+from lecture_utils.data.cache import CacheMiss, cache_dir, read_npz, write_npz
+from lecture_utils.data.download import git_blob_id
+
+
+@pytest.fixture
+def server():
+    srv = CsvServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, server):
+    cache = isolate(monkeypatch, tmp_path)
+    ids = {}
+    for split in ("train", "test"):
+        body = csv_bytes(*small_split(split, n=25))
+        server.files[download.FILE_NAMES[split]] = body
+        (tmp_path / split).write_bytes(body)
+        ids[split] = git_blob_id(tmp_path / split)
+    monkeypatch.setattr(download, "BLOB_IDS", ids)
+    monkeypatch.setenv("LECTURE_DATA_URL", server.url("ok"))
+    return cache
+
+
+def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LECTURE_CACHE", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("LECTURE_CACHE")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "lecture-cnn-asl"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir() == Path.home() / ".cache" / "lecture-cnn-asl"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert cache_dir() == Path.home() / "Library" / "Caches" / "lecture-cnn-asl"
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    assert cache_dir() == tmp_path / "local" / "lecture-cnn-asl"
+
+
+def test_default_cache_is_outside_the_repository(monkeypatch):
+    monkeypatch.delenv("LECTURE_CACHE", raising=False)
+    repo = Path(__file__).resolve().parents[1]
+    assert repo not in cache_dir().resolve().parents
+
+
+def test_npz_round_trip_and_staleness(tmp_path):
+    images, labels = small_split("train", n=10)
+    path = tmp_path / "a.npz"
+    write_npz(path, images, labels, source_id="abc")
+    got_images, got_labels = read_npz(path, "abc")
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+    with pytest.raises(CacheMiss, match="stale"):
+        read_npz(path, "other")
+    write_npz(path, images.astype(np.int16), labels, source_id="abc")
+    with pytest.raises(CacheMiss, match="unexpected shapes or dtypes"):
+        read_npz(path, "abc")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]  # no temp files left
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(255 - b for b in data[middle : middle + 64])
+    path.write_bytes(bytes(data))
+
+
+def _stale(path: Path) -> None:
+    write_npz(path, *small_split("test", n=3), source_id="f" * 40)
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [_truncate, _garble, _stale, _empty])
+def test_a_bad_binary_cache_is_rebuilt_from_the_csv(env, server, capsys, damage):
+    x, y = load_sign_mnist("train", source="real")
+    npz = env / "sign_mnist_train.npz"
+    damage(npz)
+    with pytest.raises(CacheMiss):
+        read_npz(npz, download.BLOB_IDS["train"])
+    capsys.readouterr()
+    x2, y2 = load_sign_mnist("train", source="real")
+    assert "is unusable" in capsys.readouterr().out
+    assert len(server.requests) == 1  # rebuilt from the verified CSV, not downloaded again
+    assert (x2 == x).all() and (y2 == y).all()
+    read_npz(npz, download.BLOB_IDS["train"])  # valid again
+    assert leftovers(env) == []
+
+
+def test_a_damaged_csv_is_downloaded_again(env, server, capsys):
+    x, _ = load_sign_mnist("test", source="real")
+    (env / "sign_mnist_test.npz").unlink()
+    csv = env / "sign_mnist_test.csv"
+    csv.write_bytes(csv.read_bytes()[:-10])
+    x2, _ = load_sign_mnist("test", source="real")
+    assert "does not match its pinned checksum" in capsys.readouterr().out
+    assert len(server.requests) == 2
+    assert (x2 == x).all()
+    assert git_blob_id(csv) == download.BLOB_IDS["test"]
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from lecture_utils.data import download, load_sign_mnist
+download.BLOB_IDS = {{"train": {train!r}, "test": {test!r}}}
+Path(sys.argv[1]).touch()                       # ready
+while not Path(sys.argv[2]).exists():           # wait for the start signal
+    time.sleep(0.01)
+x, y = load_sign_mnist("train", source="real")
+print("loaded", tuple(x.shape), int(y.sum()))
+"""
+
+
+def test_two_processes_loading_at_once_share_one_download(env, server, tmp_path):
+    server_url = server.url("slow")  # the download takes about half a second
+    code = CHILD.format(**download.BLOB_IDS)
+    env_vars = {"LECTURE_CACHE": str(env), "LECTURE_DATA_URL": server_url, "PYTHONPATH": ""}
+    go = tmp_path / "go"
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / f"ready{i}"), str(go)],
+            env={**os.environ, **env_vars},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"ready{i}").exists() for i in range(2)):
+        assert time.monotonic() < deadline, "children did not start"
+        assert all(c.poll() is None for c in children), [c.communicate() for c in children]
+        time.sleep(0.02)
+    go.touch()
+    outputs = [c.communicate(timeout=60) for c in children]
+    expected_sum = int(small_split("train", n=25)[1].sum())
+    for child, (out, err) in zip(children, outputs, strict=True):
+        assert child.returncode == 0, err
+        assert f"loaded (25, 1, 28, 28) {expected_sum}" in out
+    assert server.requests == ["/slow/sign_mnist_train.csv"]  # the lock made the other wait
+    read_npz(env / "sign_mnist_train.npz", download.BLOB_IDS["train"])
+    assert git_blob_id(env / "sign_mnist_train.csv") == download.BLOB_IDS["train"]
+    assert leftovers(env) == []

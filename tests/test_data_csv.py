@@ -1,0 +1,141 @@
+"""read_sign_mnist_csv: valid files round-trip; every broken rule names file, line, column, rule."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from data_helpers import csv_bytes, small_split, write_csv
+
+from lecture_utils.data import DataError, csv_format, read_sign_mnist_csv
+
+HEADER_LINE = ",".join(csv_format.HEADER)
+
+
+def _row(label: int = 3, pixel: int = 7) -> list[str]:
+    return [str(label)] + [str(pixel)] * 784
+
+
+def _lines(*rows: list[str]) -> str:
+    return "\n".join([HEADER_LINE, *(",".join(r) for r in rows)]) + "\n"
+
+
+def _with(index: int, value: str, label: int = 3) -> list[str]:
+    row = _row(label)
+    row[index] = value
+    return row
+
+
+ENGINES = [
+    "c",
+    pytest.param(
+        "pyarrow",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("pyarrow") is None, reason="pyarrow not installed"
+        ),
+    ),
+]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch):
+    """Run a test with each of pandas' parsers as the fast path."""
+    monkeypatch.setattr(csv_format, "_engine", lambda: request.param)
+    return request.param
+
+
+def test_valid_file_round_trips(tmp_path, engine):
+    images, labels = small_split("train", n=40)
+    path = write_csv(tmp_path / "ok.csv", images, labels)
+    got_images, got_labels = read_sign_mnist_csv(path)
+    assert got_images.dtype == np.uint8 and got_images.shape == (40, 28, 28)
+    assert got_labels.dtype == np.int64 and got_labels.shape == (40,)
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+
+
+def test_windows_line_endings_are_accepted(tmp_path):
+    images, labels = small_split("train", n=5)
+    path = tmp_path / "crlf.csv"
+    path.write_bytes(csv_bytes(images, labels, newline="\r\n"))
+    np.testing.assert_array_equal(read_sign_mnist_csv(path)[0], images)
+
+
+def test_pixel_positions_map_row_major(tmp_path):
+    row = _row(label=0, pixel=0)
+    row[1 + 28 * 2 + 5] = "200"  # pixel at row 2, column 5
+    path = tmp_path / "one.csv"
+    path.write_text(_lines(row))
+    images, labels = read_sign_mnist_csv(path)
+    assert images[0, 2, 5] == 200 and images.sum() == 200 and labels.tolist() == [0]
+
+
+MALFORMED = {
+    "empty file": ("", ["line 1", "empty file"]),
+    "wrong first header": (
+        _lines(_row()).replace("label,", "lable,", 1),
+        ["line 1, column 1", "expected 'label'", "found 'lable'"],
+    ),
+    "misnamed pixel column": (
+        _lines(_row()).replace("pixel5,", "pixel05,", 1),
+        ["line 1, column 6", "expected 'pixel5'", "found 'pixel05'"],
+    ),
+    "header too short": (
+        _lines().replace(",pixel784", ""),
+        ["line 1", "784 columns, expected 785"],
+    ),
+    "no data rows": (HEADER_LINE + "\n", ["no data rows", "at least one"]),
+    "row too short": (
+        _lines(_row(), _row()[:-1]),
+        ["line 3", "784 values, expected 785"],
+    ),
+    "row too long": (_lines(_row() + ["1"]), ["line 2", "786 values, expected 785"]),
+    "missing pixel": (_lines(_row(), _with(7, "")), ["line 3, column 'pixel7'", "missing value"]),
+    "missing label": (_lines(_with(0, "")), ["line 2, column 'label'", "missing value"]),
+    "text value": (
+        _lines(_with(12, "abc")),
+        ["line 2, column 'pixel12'", "'abc' is not an integer"],
+    ),
+    "fractional value": (
+        _lines(_row(), _row(), _with(300, "1.5")),
+        ["line 4, column 'pixel300'", "'1.5' is not an integer"],
+    ),
+    "pixel above 255": (
+        _lines(_with(784, "256")),
+        ["line 2, column 'pixel784'", "pixel value 256 is out of range", "0..255"],
+    ),
+    "negative pixel": (_lines(_with(1, "-1")), ["line 2, column 'pixel1'", "pixel value -1"]),
+    "label J": (_lines(_row(label=9)), ["line 2, column 'label'", "label 9 (J) is not allowed"]),
+    "label 25": (_lines(_row(), _row(label=25)), ["line 3, column 'label'", "label 25", "0..24"]),
+    "negative label": (
+        _lines(_row(label=-2)),
+        ["line 2, column 'label'", "label -2 is out of range"],
+    ),
+    "error after a blank line": (
+        _lines(_row()) + "\n" + ",".join(_with(2, "x")) + "\n",
+        ["line 4, column 'pixel2'", "'x' is not an integer"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
+def test_malformed_csv_names_file_line_column_and_rule(tmp_path, case, engine):
+    text, fragments = MALFORMED[case]
+    path = tmp_path / "broken_sign_mnist.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as info:
+        read_sign_mnist_csv(path)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_missing_file_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="nowhere.csv: file not found"):
+        read_sign_mnist_csv(tmp_path / "nowhere.csv")
+
+
+def test_data_error_is_a_value_error():
+    assert issubclass(DataError, ValueError)

@@ -1,0 +1,132 @@
+"""Downloads from a real local HTTP server: verified once, then cached; every failure is clean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from data_helpers import CsvServer, csv_bytes, isolate, leftovers, small_split
+
+from lecture_utils.data import DataError, download, load_sign_mnist
+from lecture_utils.data.download import git_blob_id
+
+
+@pytest.fixture
+def server():
+    srv = CsvServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, server):
+    """A fresh cache, the URL on the local server and the blob ids of the files it serves."""
+    cache = isolate(monkeypatch, tmp_path)
+    ids = {}
+    for split in ("train", "test"):
+        images, labels = small_split(split, n=30 if split == "train" else 12)
+        body = csv_bytes(images, labels)
+        server.files[download.FILE_NAMES[split]] = body
+        (tmp_path / split).write_bytes(body)
+        ids[split] = git_blob_id(tmp_path / split)
+    monkeypatch.setattr(download, "BLOB_IDS", ids)
+    return cache
+
+
+def _use(monkeypatch, server, mode):
+    monkeypatch.setenv("LECTURE_DATA_URL", server.url(mode))
+
+
+def test_git_blob_id_matches_git(tmp_path):
+    path = tmp_path / "hello.txt"
+    path.write_bytes(b"hello\n")
+    assert git_blob_id(path) == "ce013625030ba8dba906f756967f9e9ca394464a"  # git hash-object
+
+
+def test_pinned_ids_are_the_default():
+    assert download.BLOB_IDS is download.PINNED_BLOB_IDS
+    assert download.PINNED_BLOB_IDS["train"] == "ac853c483879f6dc2d529d876f54a4d1c3c024b8"
+    assert download.PINNED_BLOB_IDS["test"] == "92d57ca6970e5e6dd8f09937798902fbb7ce4746"
+    assert download.DEFAULT_BASE_URL.endswith(
+        "c9c85efec8bc4fcdce1ab7863cd058cbc3c27a37/data/sign-language-mnist"
+    )
+
+
+def test_first_load_downloads_and_verifies_second_uses_cache(monkeypatch, env, server, capsys):
+    _use(monkeypatch, server, "ok")
+    x, y = load_sign_mnist("train", source="real")
+    assert "from a verified download" in capsys.readouterr().out
+    assert server.requests == ["/ok/sign_mnist_train.csv"]
+    assert x.shape == (30, 1, 28, 28) and y.shape == (30,)
+    assert sorted(p.name for p in env.iterdir()) == [
+        "sign_mnist_train.csv",
+        "sign_mnist_train.npz",
+        "sign_mnist_train.npz.lock",
+    ]
+    x2, y2 = load_sign_mnist("train", source="real")
+    assert "from the cache (verified download)" in capsys.readouterr().out
+    assert len(server.requests) == 1  # no second request
+    assert (x2 == x).all() and (y2 == y).all()
+    images, labels = small_split("train", n=30)
+    np.testing.assert_array_equal((x2[:, 0] * 255).round().byte().numpy(), images)
+
+
+def test_a_5xx_answer_is_retried(monkeypatch, env, server):
+    _use(monkeypatch, server, "flaky")
+    x, _ = load_sign_mnist("test", source="real")
+    assert len(x) == 12
+    assert server.requests == ["/flaky/sign_mnist_test.csv"] * 2
+
+
+FAILURES = {
+    "404": ("HTTP 404 Not Found", 1),
+    "500": ("HTTP 500 Internal Server Error (tried 2 times)", 2),
+    "truncated": ("truncated: received", 2),
+    "stall": ("did not answer within 0.5 s (timed out) (tried 2 times)", 2),
+    "html": ("HTML page instead of the CSV file (Content-Type 'text/html", 1),
+    "html-as-text": ("HTML page instead of the CSV file (the body starts with '<')", 1),
+}
+
+
+@pytest.mark.parametrize("mode", list(FAILURES))
+def test_download_failure_gives_data_error_and_leaves_cache_clean(monkeypatch, env, server, mode):
+    fragment, n_requests = FAILURES[mode]
+    _use(monkeypatch, server, mode)
+    with pytest.raises(DataError) as info:
+        load_sign_mnist("train", source="real")
+    message = str(info.value)
+    assert fragment in message
+    assert f"{server.url(mode)}/sign_mnist_train.csv" in message
+    assert "LECTURE_DATA_URL" in message and "LECTURE_DATA=synthetic" in message
+    assert len(server.requests) == n_requests
+    assert leftovers(env) == []
+    assert not (env / "sign_mnist_train.csv").exists()
+    assert not (env / "sign_mnist_train.npz").exists()
+
+
+def test_checksum_mismatch_is_refused(monkeypatch, env, server):
+    _use(monkeypatch, server, "ok")
+    monkeypatch.setattr(download, "BLOB_IDS", dict(download.BLOB_IDS, train="0" * 40))
+    with pytest.raises(DataError, match="checksum does not match") as info:
+        load_sign_mnist("train", source="real")
+    assert "expected 0000000000" in str(info.value)
+    assert len(server.requests) == 1  # a wrong file is not fetched again
+    assert leftovers(env) == [] and not (env / "sign_mnist_train.csv").exists()
+
+
+def test_truncated_body_message_gives_sizes(monkeypatch, env, server):
+    _use(monkeypatch, server, "truncated")
+    size = len(server.files["sign_mnist_train.csv"])
+    with pytest.raises(DataError, match=f"received {size // 2:,} of {size:,} bytes"):
+        download.download(
+            f"{server.url('truncated')}/sign_mnist_train.csv",
+            env / "x.csv",
+            expected_blob_id=download.BLOB_IDS["train"],
+            tries=1,
+        )
+    assert leftovers(env) == [] and not (env / "x.csv").exists()
+
+
+def test_connection_refused_is_a_data_error(env):
+    with pytest.raises(DataError, match="could not connect"):
+        load_sign_mnist("train", source="real")
+    assert leftovers(env) == []

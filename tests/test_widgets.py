@@ -1,0 +1,189 @@
+"""The explorers respond to their controls, driven from Python, and display a PNG even headless."""
+
+import ipywidgets
+import nbformat
+import pytest
+import torch
+from nbclient import NotebookClient
+
+import lecture_utils.data
+from lecture_utils import widgets
+from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
+from lecture_utils.models import ConvNet, SmallConvNet
+from lecture_utils.plotting import layer_outputs
+
+SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
+PNG_MAGIC = b"\x89PNG"
+
+
+@pytest.fixture
+def real_data(monkeypatch):
+    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: "")
+
+
+@pytest.fixture
+def synthetic_data(monkeypatch):
+    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: SYNTHETIC_NOTE)
+
+
+class FakeHandle:
+    """Stands in for IPython's DisplayHandle and remembers each update."""
+
+    def __init__(self):
+        self.updates = []
+
+    def update(self, obj):
+        self.updates.append(obj)
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Record what the explorers pass to IPython's `display` (no IPython shell needed)."""
+    calls = []
+
+    def fake_display(obj, display_id=None):
+        calls.append((obj, display_id))
+        return FakeHandle() if display_id else None
+
+    monkeypatch.setattr(widgets, "display", fake_display)
+    return calls
+
+
+def _images(n: int = 6):
+    torch.manual_seed(0)
+    return torch.rand(n, 1, 28, 28), torch.arange(n) % 24
+
+
+def _shown_array(axes_image):
+    return torch.from_numpy(axes_image.get_array().data.copy())
+
+
+def test_kernel_explorer_shows_the_feature_map_of_the_chosen_image_and_preset(real_data):
+    X, y = _images()
+    explorer = widgets.kernel_explorer(X, y)
+    kernels = line_kernels()
+    assert list(explorer.kernel.options) == [*KERNEL_NAMES, "Custom"]
+    assert torch.equal(explorer.feature_map, apply_kernels(X[:1], kernels[0])[0, 0])
+
+    explorer.image.value = 3
+    explorer.kernel.value = "Horizontal"
+    expected = apply_kernels(X[3:4], kernels[1])[0, 0]
+    assert torch.equal(explorer.feature_map, expected)
+    assert torch.allclose(_shown_array(explorer.map_plot), expected)
+    assert torch.equal(_shown_array(explorer.image_plot), X[3, 0])
+    assert torch.equal(_shown_array(explorer.kernel_plot), kernels[1])
+    assert explorer.axes[0].get_title() == "Image 3: letter D"
+
+
+def test_custom_kernel_grid_starts_from_the_preset_and_is_applied(real_data):
+    X, y = _images()
+    explorer = widgets.kernel_explorer(X, y)
+    explorer.kernel.value = "Diagonal up"
+    grid = torch.tensor([[cell.value for cell in row] for row in explorer.custom])
+    assert torch.equal(grid, line_kernels()[3])
+
+    explorer.custom[2][1].value = 7.0  # typing into the grid switches to "Custom"
+    assert explorer.kernel.value == "Custom"
+    kernel = line_kernels()[3].clone()
+    kernel[2, 1] = 7.0
+    assert torch.equal(explorer.current_kernel(), kernel)
+    assert torch.equal(explorer.feature_map, apply_kernels(X[:1], kernel)[0, 0])
+    assert torch.allclose(_shown_array(explorer.map_plot), explorer.feature_map)
+
+
+def test_activation_explorer_follows_image_layer_and_channel(real_data):
+    X, y = _images()
+    torch.manual_seed(0)
+    model = ConvNet()
+    explorer = widgets.activation_explorer(model, X, y)
+    # Layers 0-8 give (C, H, W) maps; Flatten (9) and Linear (10) give flat vectors.
+    assert [value for _, value in explorer.layer.options] == list(range(9))
+    assert explorer.layer.label == "Layer 0: Conv2d"
+    assert explorer.channel.max == 99
+
+    explorer.image.value = 4
+    explorer.layer.value = 3
+    assert explorer.channel.max == 49
+    explorer.channel.value = 5
+    expected = layer_outputs(model, X[4])[3][5]
+    assert torch.equal(explorer.activation, expected)
+    assert torch.allclose(_shown_array(explorer.activation_plot), expected)
+    assert explorer.axes[1].get_title() == "Layer 3: Conv2d, channel 5"
+
+    explorer.layer.value = 6  # 50 x 3 x 3: the picture takes the new shape
+    assert explorer.activation_plot.get_array().shape == (3, 3)
+    assert explorer.axes[1].get_xlim() == (-0.5, 2.5)
+
+
+def test_channel_slider_max_follows_the_layer_of_a_small_model(real_data):
+    X, _ = _images()
+    explorer = widgets.activation_explorer(SmallConvNet(), X)
+    assert explorer.channel.max == 3
+    assert [label for label, _ in explorer.layer.options] == ["Layer 0: Conv2d", "Layer 1: ReLU"]
+    assert explorer.axes[0].get_title() == "Image 0"
+
+
+def test_display_shows_controls_then_a_png_that_updates_in_place(real_data, shown):
+    X, y = _images()
+    explorer = widgets.kernel_explorer(X, y)
+    explorer._ipython_display_()
+    (controls, _), (picture, display_id) = shown
+    assert isinstance(controls, ipywidgets.Box) and display_id is True
+    assert picture.data.startswith(PNG_MAGIC)
+
+    explorer.kernel.value = "Diagonal down"
+    explorer.image.value = 2
+    assert len(explorer.handle.updates) == 2
+    assert explorer.handle.updates[-1].data.startswith(PNG_MAGIC)
+    assert explorer.handle.updates[-1].data != picture.data
+
+
+def test_one_redraw_per_change_of_layer(real_data, shown):
+    X, _ = _images()
+    explorer = widgets.activation_explorer(ConvNet(), X)
+    explorer.show()
+    explorer.channel.value = 80
+    explorer.layer.value = 3  # clamps the channel to 49 but redraws only once
+    assert explorer.channel.value == 49
+    assert len(explorer.handle.updates) == 2
+
+
+def test_explorer_figures_say_when_the_data_is_synthetic(synthetic_data):
+    X, y = _images()
+    for explorer in (widgets.kernel_explorer(X, y), widgets.activation_explorer(ConvNet(), X, y)):
+        assert SYNTHETIC_NOTE in [text.get_text() for text in explorer.fig.texts]
+
+
+@pytest.mark.cuda
+def test_explorers_work_with_images_and_model_on_the_gpu(real_data):
+    X, y = _images()
+    X = X.cuda()
+    explorer = widgets.kernel_explorer(X, y)
+    explorer.kernel.value = "Horizontal"
+    assert explorer.feature_map.is_cuda
+    assert torch.allclose(explorer.feature_map, apply_kernels(X[:1], line_kernels()[1])[0, 0])
+    model = ConvNet().cuda()
+    explorer = widgets.activation_explorer(model, X, y)
+    explorer.layer.value = 3
+    assert torch.allclose(explorer.activation, layer_outputs(model, X[0])[3][0])
+
+
+def test_a_headless_notebook_stores_widgets_and_pngs_and_nothing_else(tmp_path):
+    code = [
+        "import torch\n"
+        "from lecture_utils.models import SmallConvNet\n"
+        "from lecture_utils.widgets import activation_explorer, kernel_explorer\n"
+        "X, y = torch.rand(3, 1, 28, 28), torch.arange(3)",
+        "kernel_explorer(X, y)",
+        "activation_explorer(SmallConvNet(), X, y)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code])
+    NotebookClient(
+        nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    for cell in nb.cells[1:]:
+        assert [output.output_type for output in cell.outputs] == ["display_data"] * 2
+        widget, picture = (output.data for output in cell.outputs)
+        assert "application/vnd.jupyter.widget-view+json" in widget
+        assert "image/png" in picture
+    assert nb.cells[0].outputs == []
