@@ -22,3 +22,13 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server (tests/data_helpers.py) that serves, or mangles, small CSV files."""
+    from data_helpers import CsvServer
+
+    srv = CsvServer()
+    yield srv
+    srv.close()

@@ -10,18 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import CsvServer, csv_bytes, isolate, leftovers, small_split
+from data_helpers import csv_bytes, isolate, leftovers, small_split
 
 from lecture_utils.data import download, load_sign_mnist
 from lecture_utils.data.cache import CacheMiss, cache_dir, read_npz, write_npz
 from lecture_utils.data.download import git_blob_id
-
-
-@pytest.fixture
-def server():
-    srv = CsvServer()
-    yield srv
-    srv.close()
 
 
 @pytest.fixture

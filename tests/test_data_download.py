@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from data_helpers import CsvServer, csv_bytes, isolate, leftovers, small_split
+from data_helpers import csv_bytes, isolate, leftovers, small_split
 
 from lecture_utils.data import DataError, download, load_sign_mnist
 from lecture_utils.data.download import git_blob_id
-
-
-@pytest.fixture
-def server():
-    srv = CsvServer()
-    yield srv
-    srv.close()
 
 
 @pytest.fixture

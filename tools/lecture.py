@@ -22,9 +22,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 from jupytext.combine import combine_inputs_with_outputs
-from nbclient import NotebookClient
-
-from lecture_utils.report import format_table, results_in
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -123,6 +120,8 @@ def _peak_memory_mib(pid: int) -> float | None:
 
 def execute(ipynb: Path) -> tuple[nbformat.NotebookNode, float, float | None]:
     """Run a notebook top to bottom in a fresh kernel; return it, its seconds and peak MiB."""
+    from nbclient import NotebookClient  # imported here: syncing and checking need no kernel
+
     notebook = nbformat.read(ipynb, as_version=4)
     client = NotebookClient(
         notebook,
@@ -141,6 +140,8 @@ def execute(ipynb: Path) -> tuple[nbformat.NotebookNode, float, float | None]:
 
 
 def run(selected: list[str]) -> int:
+    from lecture_utils.report import format_table, results_in
+
     start = time.perf_counter()
     sync()
     rows = []
