@@ -32,11 +32,14 @@ $(DEV_STAMP): requirements/dev.txt $(TEST_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
+# The live-coding copies are regenerated first: they derive from the same .py sources.
 lecture: $(TEST_STAMP)
+	$(PY) tools/make_live.py
 	$(PY) tools/lecture.py run
 
 sync: $(TEST_STAMP)
 	$(PY) tools/lecture.py sync
+	$(PY) tools/make_live.py
 
 # Live-coding versions (code between "# ---" lines blanked): generated, committed, never hand-edited.
 live: $(TEST_STAMP)

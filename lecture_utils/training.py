@@ -82,7 +82,8 @@ def evaluate(
     """Score every image once, in order, without gradients; the model's train/eval mode is kept."""
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(f"need as many labels as images, and at least one; got {len(X)}, {len(y)}")
-    device, layout = model_device(model), _memory_format(model)
+    device = model_device(model)
+    model.to(memory_format=_memory_format(model))
     was_training = model.training
     model.eval()
     total_loss = torch.zeros((), dtype=torch.float64, device=device)
@@ -90,7 +91,7 @@ def evaluate(
     try:
         with torch.inference_mode():
             for start in range(0, len(X), batch_size):
-                X_batch = X[start : start + batch_size].to(device, memory_format=layout)
+                X_batch = X[start : start + batch_size].to(device)
                 y_batch = y[start : start + batch_size].to(device)
                 scores = model(X_batch)
                 total_loss += F.cross_entropy(scores, y_batch, reduction="sum")
@@ -198,8 +199,8 @@ def train(
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be at least 1; got {epochs}, {batch_size}")
-    device, layout = model_device(model), _memory_format(model)
-    model.to(memory_format=layout)
+    device = model_device(model)
+    model.to(memory_format=_memory_format(model))  # the convolutions follow the weights' layout
     X_train, y_train = (tensor.to(device) for tensor in train_data)
     X_val, y_val = (tensor.to(device) for tensor in val_data)
     n = len(X_train)
@@ -222,7 +223,7 @@ def train(
             running = _RunningScore(epoch, lr, labels=y_epoch)
             for batch in range(batches_per_epoch):
                 rows = slice(batch * batch_size, (batch + 1) * batch_size)
-                X, y = X_epoch[rows].contiguous(memory_format=layout), y_epoch[rows]
+                X, y = X_epoch[rows], y_epoch[rows]
 
                 optimizer.zero_grad()
                 scores = model(X)

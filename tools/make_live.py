@@ -115,6 +115,11 @@ def stale_files(expected: dict[Path, str], out: Path) -> list[Path]:
     return stale + orphans
 
 
+def _shown(path: Path) -> str:
+    """A path as messages show it: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, default=ROOT / "notebooks" / "src")
@@ -131,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = stale_files(expected, args.out)
     if args.check:
         for path in stale:
-            print(f"stale: {path}", file=sys.stderr)
+            print(f"stale: {_shown(path)}", file=sys.stderr)
         if stale:
             print("run `make live` to regenerate the live notebooks", file=sys.stderr)
         return 1 if stale else 0
@@ -139,10 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         if path in expected:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, expected[path])
-            print(f"wrote {path}")
+            print(f"wrote {_shown(path)}")
         else:
             path.unlink()
-            print(f"removed {path} (no source notebook)")
+            print(f"removed {_shown(path)} (no source notebook)")
     return 0
 
 
