@@ -236,9 +236,9 @@ def train(
                 done = batch + 1
                 if done % 50 == 0 or done == batches_per_epoch or stop.requested:
                     bar.set_postfix(running.summary(), refresh=False)
-                if stop.requested:
+                if stop.requested and done < batches_per_epoch:
                     break
-            else:  # the epoch ran to its end
+            else:  # the epoch ran to its end (a stop during its last batch still counts it)
                 history.record(evaluate(model, X_train, y_train), evaluate(model, X_val, y_val))
             if stop.requested:
                 history.interrupted = True

@@ -132,6 +132,16 @@ def sample_pages(tmp_path_factory):
             ],
         )
     )
+    broken.cells.append(
+        nbformat.v4.new_code_cell(
+            "import warnings; warnings.warn('pixels are read-only')",
+            outputs=[
+                nbformat.v4.new_output(
+                    "stream", name="stderr", text="<cell>:1: UserWarning: pixels are read-only\n"
+                )
+            ],
+        )
+    )
     paths = {"good": folder / "99-sample.ipynb", "broken": folder / "98-broken.ipynb"}
     nbformat.write(good, paths["good"])
     nbformat.write(broken, paths["broken"])
@@ -159,7 +169,8 @@ def test_sample_errors_are_caught(sample_pages):
     paths, pages = sample_pages
     found = browser_check.problems(paths["broken"], pages["broken"])
     assert any("stored error output ZeroDivisionError" in p for p in found)
-    assert any("error output on the page" in p for p in found)
+    assert any("stderr output on the page" in p and "ZeroDivisionError" in p for p in found)
+    assert any("stderr output on the page" in p and "UserWarning" in p for p in found)
 
 
 def test_widgets_without_their_javascript_are_caught(sample_pages):

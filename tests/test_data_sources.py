@@ -230,3 +230,25 @@ def test_main_runs_as_a_module(cache):
     )
     assert result.returncode == 1
     assert "LECTURE_DATA='bogus' is not valid: use one of auto, real, synthetic" in result.stderr
+
+
+def test_a_failed_download_spares_other_processes_the_wait_until_make_data(
+    monkeypatch, cache, generated
+):
+    attempts = []
+    real_download = download.download
+    monkeypatch.setattr(
+        download, "download", lambda *a, **k: attempts.append(a) or real_download(*a, **k)
+    )
+    with pytest.warns(SyntheticDataWarning, match="could not connect"):
+        load_sign_mnist("train")
+    assert len(attempts) == 1
+    monkeypatch.setattr(sources, "_auto_fallbacks", set())  # as in a new notebook kernel
+    with pytest.warns(SyntheticDataWarning, match="less than 10 minutes ago failed.*make data"):
+        load_sign_mnist("train")
+    assert len(attempts) == 1  # no new wait for the network
+    sources.forget_download_failure()  # what `make data` does first
+    monkeypatch.setattr(sources, "_auto_fallbacks", set())
+    with pytest.warns(SyntheticDataWarning, match="could not connect"):
+        load_sign_mnist("train")
+    assert len(attempts) == 2

@@ -265,3 +265,22 @@ def test_training_on_cuda_moves_cpu_data_to_the_model():
     assert history.val_loss[-1] < history.val_loss[0]
     result = evaluate(model, *_learnable_data(64, seed=2))
     assert result.confusion.device.type == "cpu" and result.confusion.sum() == 64
+
+
+def test_ctrl_c_in_the_last_batch_of_an_epoch_keeps_that_epoch_in_the_history(capsys):
+    model = _InterruptAt(batch=10)  # the last of 10 batches in epoch 1
+    history = train(
+        model, _random_data(100), _random_data(20), epochs=3, lr=0.01, batch_size=10, progress=False
+    )
+    assert model.calls == 10
+    assert history.interrupted and len(history) == 1
+    assert "Stopped in epoch 1 after batch 10 of 10" in capsys.readouterr().out
+
+
+def test_the_retrained_baseline_is_deterministic_and_learns():
+    from lecture_utils.baseline import baseline_accuracy
+
+    train_data, val_data = _learnable_data(256), _learnable_data(64, seed=1)
+    first = baseline_accuracy(train_data, val_data, device=torch.device("cpu"))
+    assert first == baseline_accuracy(train_data, val_data, device=torch.device("cpu"))
+    assert first > 0.5  # four classes: chance is 25%

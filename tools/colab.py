@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import nbformat
 import yaml
@@ -135,7 +136,7 @@ def read_repo(root: Path = ROOT) -> Repo:
 def chapters(root: Path = ROOT) -> list[str]:
     """Notebook pages listed in the site's sidebar (or book chapters), in order."""
 
-    def walk(items) -> list[str]:
+    def walk(items: list | None) -> list[str]:
         found: list[str] = []
         for item in items or []:
             if isinstance(item, str):
@@ -458,7 +459,7 @@ def notebook_fixer(repo_path: str, repo: Repo) -> Callable[[str], str]:
     return fix
 
 
-def run(root: Path = ROOT, check: bool = False, out=sys.stdout) -> int:
+def run(root: Path = ROOT, check: bool = False, out: TextIO = sys.stdout) -> int:
     """Regenerate (or, with `check`, only compare); returns the exit status."""
     repo = read_repo(root)
     rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731

@@ -123,12 +123,15 @@ def execute(ipynb: Path) -> tuple[nbformat.NotebookNode, float, float | None]:
     from nbclient import NotebookClient  # imported here: syncing and checking need no kernel
 
     notebook = nbformat.read(ipynb, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)  # timestamps of an earlier run
     client = NotebookClient(
         notebook,
         kernel_name="python3",
         timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(ipynb.parent)}},
         store_widget_state=True,
+        record_timing=False,  # no timestamps in the stored notebooks: reruns change nothing
     )
     start = time.perf_counter()
     with client.setup_kernel():

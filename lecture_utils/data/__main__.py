@@ -11,7 +11,7 @@ import sys
 
 from .cache import cache_dir
 from .errors import DataError
-from .sources import SPLITS, load_arrays, resolve_source
+from .sources import SPLITS, forget_download_failure, load_arrays, resolve_source
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         choice = resolve_source(args.source)
         print(f"Data source: {choice}; cache folder: {cache_dir()}")
+        forget_download_failure()  # try the network now, even if it failed a minute ago
         kinds = {load_arrays(split, source=args.source)[1].kind for split in SPLITS}
     except DataError as exc:
         print(f"Could not prepare the data: {exc}", file=sys.stderr)

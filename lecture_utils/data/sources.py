@@ -7,7 +7,9 @@ synthetic stand-in with a loud warning), ``real`` (cache or download, else DataE
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +72,10 @@ class DataSource:
         }[self.kind]
         return f"Sign Language MNIST {self.split}: {self.n_images:,} images from {where}"
 
+
+# After a failed download, auto mode stops trying for a while, also in other processes: in a
+# lecture hall without network, each notebook would otherwise wait for the timeouts again.
+OFFLINE_MEMORY_S = 600
 
 _latest: DataSource | None = None
 _auto_fallbacks: set[tuple[str, str]] = set()  # (cache, URL) where auto chose the stand-in
@@ -155,6 +161,36 @@ def _synthetic(split: str) -> tuple[Arrays, DataSource]:
     return arrays, DataSource("synthetic", split, len(arrays[1]), name)
 
 
+def _offline_marker() -> Path:
+    """The file that remembers a failed download from the current URL into this cache."""
+    digest = hashlib.sha1(download.base_url().encode()).hexdigest()[:12]
+    return cache_dir() / f"download-failed-{digest}.txt"
+
+
+def recent_download_failure() -> str | None:
+    """Why the last download failed, if that was less than OFFLINE_MEMORY_S ago, else None."""
+    marker = _offline_marker()
+    try:
+        if time.time() - marker.stat().st_mtime < OFFLINE_MEMORY_S:
+            return marker.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    return None
+
+
+def _remember_download_failure(reason: str) -> None:
+    try:
+        _offline_marker().parent.mkdir(parents=True, exist_ok=True)
+        _offline_marker().write_text(reason, encoding="utf-8")
+    except OSError:
+        pass  # an unwritable cache only means that later processes try again
+
+
+def forget_download_failure() -> None:
+    """Let the next auto load try to download again at once (what `make data` wants)."""
+    _offline_marker().unlink(missing_ok=True)
+
+
 def _auto(split: str) -> tuple[Arrays, DataSource]:
     """Real data when both splits can be had, else the stand-in for this and later loads.
 
@@ -162,7 +198,17 @@ def _auto(split: str) -> tuple[Arrays, DataSource]:
     synthetic ones (or the reverse) when the network drops between two loads.
     """
     key = (str(cache_dir()), download.base_url())
-    if key not in _auto_fallbacks:
+    recent = recent_download_failure()
+    if key in _auto_fallbacks:
+        reason = "an earlier load in this session could not get the real data"
+    elif recent is not None:
+        _auto_fallbacks.add(key)
+        minutes = OFFLINE_MEMORY_S // 60
+        reason = (
+            f"a download less than {minutes} minutes ago failed, so this load did not try "
+            f"again ({recent}). `make data` tries again at once"
+        )
+    else:
         try:
             result = _real(split)
             other = SPLITS[1 - SPLITS.index(split)]
@@ -171,8 +217,7 @@ def _auto(split: str) -> tuple[Arrays, DataSource]:
         except (DataError, OSError) as exc:
             _auto_fallbacks.add(key)
             reason = str(exc)
-    else:
-        reason = "an earlier load in this session could not get the real data"
+            _remember_download_failure(reason)
     message = (
         f"Could not get the real Sign Language MNIST data: {reason}\n"
         "USING THE SYNTHETIC STAND-IN instead: rendered letters, not photographs of hands, so "

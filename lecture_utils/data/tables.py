@@ -21,9 +21,10 @@ def sign_mnist_table(split: str) -> pd.DataFrame:
 
 def pixels_to_tensors(pixels: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """Rows of 784 grey levels (0-255) -> float images (N, 1, 28, 28) in [0, 1], and int64 labels."""
-    X = torch.as_tensor(pixels).reshape(-1, 1, 28, 28)  # (image, channel, row, column)
+    X = torch.from_numpy(np.array(pixels, dtype=np.uint8))  # a copy that torch may own
+    X = X.reshape(-1, 1, 28, 28)  # (image, channel, row, column)
     X = X.to(torch.float32) / 255  # grey levels 0..255 -> 0..1
-    y = torch.as_tensor(labels).to(torch.int64)
+    y = torch.from_numpy(np.array(labels, dtype=np.int64))
     return X, y
 
 

@@ -19,6 +19,9 @@
 # and Image Classification*. Next: a logistic-regression baseline (02), hand-made
 # convolution kernels (03), a learnable convolution (04), a pooling ConvNet (05), and a look
 # at what that ConvNet learned (06).
+#
+# *Reading the code:* a pair of `# ---` lines marks code that the instructor types live in
+# class; the live-coding version of this notebook leaves it blank.
 
 # %% tags=["colab-install"]
 import sys
@@ -54,9 +57,7 @@ from lecture_utils.data import (
     sign_mnist_table,
     table_to_tensors,
 )
-from lecture_utils.report import show_data_source
-
-torch.manual_seed(0)
+from lecture_utils.report import data_name, show_data_source
 
 # %% [markdown]
 # ## The data as a table
@@ -70,6 +71,7 @@ table = sign_mnist_table("train")
 show_data_source()
 
 # %%
+print(f"The first five rows of the training table ({data_name()}):")
 table.head()
 
 # %% [markdown]
@@ -158,9 +160,8 @@ plotting.plot_letter_frequencies(y_train)
 # %%
 counts = torch.bincount(y_train, minlength=26)
 most_common = int(counts.argmax())
-print(
-    f"Most common letter: {ALPHABET[most_common]}, {counts[most_common] / len(y_train):.1%} of the images"
-)
+share = counts[most_common] / len(y_train)
+print(f"Most common letter in {data_name()}: {ALPHABET[most_common]}, {share:.1%} of the images")
 
 # %% [markdown]
 # No letter makes up more than 5% of the images. A model that always guesses the most

@@ -18,6 +18,9 @@
 # **Where this sits.** Second of six notebooks. [01](01-data.ipynb) turned the data into
 # image tensors. Here we build the baseline that every convolutional model in
 # [04](04-learnable-convolution.ipynb) and [05](05-pooling-convnet.ipynb) must beat.
+#
+# *Reading the code:* a pair of `# ---` lines marks code that the instructor types live in
+# class; the live-coding version of this notebook leaves it blank.
 
 # %% tags=["colab-install"]
 import sys
@@ -147,9 +150,8 @@ print(
 # %% [markdown]
 # The diagonal is now clearly visible, and the model is right far more often than chance.
 # On the real data this baseline reaches roughly 54% on the validation set, and it is not
-# finished learning: more epochs would still help a little. But a model that is wrong on
-# almost half of the images leaves a lot of room. Can a model that *knows* which pixels are
-# neighbours do better?
+# finished learning: more epochs would still help a little. Even so, it gets nearly every
+# second image wrong. Can a model that *knows* which pixels are neighbours do better?
 
 # %% tags=["remove-cell"]
 #| include: false

@@ -18,6 +18,9 @@
 # **Where this sits.** Third of six notebooks. The baseline in
 # [02](02-logistic-baseline.ipynb) ignored where pixels sit. Convolutions are the tool that
 # uses it; [04](04-learnable-convolution.ipynb) turns them into a learnable layer.
+#
+# *Reading the code:* a pair of `# ---` lines marks code that the instructor types live in
+# class; the live-coding version of this notebook leaves it blank.
 
 # %% tags=["colab-install"]
 import sys
@@ -125,12 +128,15 @@ plotting.plot_feature_maps(X_train[:5], feature_maps)
 kernel_explorer(X_train[:100], y_train[:100])
 
 # %% [markdown]
-# ## From features to scores, and the catch
+# ## Why stop at four kernels?
 #
-# One could now sum up each feature map to get a "how much vertical line is there" score
-# per image, and feed such scores to a classifier. The catch is that someone has to invent
-# the right kernels for every new problem. Wouldn't it be better to start from random
-# kernels and let the data decide which ones help?
+# Feature maps like these were the raw material of classic image classifiers: add up each
+# map and you get a number such as "amount of vertical stroke in this image", and a few
+# hundred such numbers can be fed to a linear model. The weak point is the person in the
+# loop. Our four kernels know nothing about hands; for curled fingers or a thumb across the
+# palm, someone would have to design and test new ones, problem after problem. The next
+# notebook turns the question around: make the 25 numbers of each kernel parameters, and
+# let gradient descent find kernels that help with *this* task.
 
 # %% tags=["remove-cell"]
 #| include: false

@@ -18,6 +18,9 @@
 # **Where this sits.** Fourth of six notebooks. In [03](03-manual-kernels.ipynb) we chose
 # the kernels by hand. Now the data chooses them. [05](05-pooling-convnet.ipynb) stacks such
 # layers into a deeper network.
+#
+# *Reading the code:* a pair of `# ---` lines marks code that the instructor types live in
+# class; the live-coding version of this notebook leaves it blank.
 
 # %% tags=["colab-install"]
 import sys
@@ -32,6 +35,7 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
 import torch
 
 from lecture_utils import plotting, show_source, summary
+from lecture_utils.baseline import baseline_accuracy
 from lecture_utils.data import load_sign_mnist
 from lecture_utils.device import default_device
 from lecture_utils.kernels import apply_kernels, convolution_matrix
@@ -135,6 +139,9 @@ print(f"Validation accuracy after one epoch on {data_name()}: {trained.accuracy:
 assert torch.equal(M @ image.flatten(), apply_kernels(image, kernel).flatten())
 assert history.val_loss[-1] < untrained.loss, "one epoch of training should lower the loss"
 assert trained.accuracy >= 3 / 24
+# "better than the logistic baseline": retrain notebook 02's baseline and compare.
+baseline = baseline_accuracy((X_train, y_train), (X_val, y_val), device=device)
+assert trained.accuracy > baseline, (trained.accuracy, baseline)
 record_result(model="SmallConvNet", val_accuracy=trained.accuracy)
 
 # %% [markdown]

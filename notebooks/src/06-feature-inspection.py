@@ -17,6 +17,9 @@
 # **Where this sits.** Last of six notebooks. It inspects the pooled ConvNet trained in
 # [05](05-pooling-convnet.ipynb) (loaded from the cache when 05 has run; trained here
 # otherwise).
+#
+# *Reading the code:* a pair of `# ---` lines marks code that the instructor types live in
+# class; the live-coding version of this notebook leaves it blank.
 
 # %% tags=["colab-install"]
 import sys
@@ -35,7 +38,7 @@ from lecture_utils.checkpoints import checkpoint_path, load_checkpoint, save_che
 from lecture_utils.data import load_sign_mnist
 from lecture_utils.device import default_device
 from lecture_utils.models import ConvNet
-from lecture_utils.report import show_data_source
+from lecture_utils.report import data_name, show_data_source
 from lecture_utils.training import evaluate, train
 from lecture_utils.widgets import activation_explorer
 
@@ -62,7 +65,7 @@ if load_checkpoint(model, checkpoint):
 else:
     train(model, (X_train, y_train), (X_val, y_val), **settings)
     save_checkpoint(model, checkpoint)
-print(f"Validation accuracy: {evaluate(model, X_val, y_val).accuracy:.1%}")
+print(f"Validation accuracy on {data_name()}: {evaluate(model, X_val, y_val).accuracy:.1%}")
 
 # %% [markdown]
 # ## One image, layer by layer
@@ -124,9 +127,12 @@ activation_explorer(model, X_val[:100], y_val[:100])
 # reasons that do not show in a picture. Interpreting learned features takes many images,
 # controlled experiments, and scepticism.
 #
-# ## Onward
+# ## What we built
 #
-# Next lecture: practical matters of working with spatial data and convolutional networks.
+# From a table of pixel values to a network that reads hand signs: a linear baseline, kernels
+# by hand, kernels by gradient descent, and pooling to see more of the image with fewer
+# numbers. Real image models add more of the same ideas (more layers, more channels, other
+# ways to keep training stable) but rarely a different one.
 
 # %% tags=["remove-cell"]
 #| include: false
