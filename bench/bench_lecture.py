@@ -30,6 +30,7 @@ MEMORY_BUDGET_MIB = 2048
 TRAINING_CELLS = [
     ("02", "LogisticRegression", dict(epochs=30, lr=0.001)),
     ("04", "SmallConvNet", dict(epochs=1, lr=0.01, momentum=0.9)),
+    ("04 (hidden baseline)", "LogisticRegression", dict(epochs=30, lr=0.001)),
     ("05", "ConvNet", dict(epochs=1, lr=0.01, momentum=0.9)),
     ("05 (hidden baseline)", "LogisticRegression", dict(epochs=30, lr=0.001)),
 ]
