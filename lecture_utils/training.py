@@ -86,7 +86,7 @@ def evaluate(
     model.to(memory_format=_memory_format(model))
     was_training = model.training
     model.eval()
-    total_loss = torch.zeros((), dtype=torch.float64, device=device)
+    total_loss = 0.0  # a Python float: Apple's MPS has no float64 tensors
     confusion = torch.zeros(N_CLASSES * N_CLASSES, dtype=torch.int64, device=device)
     try:
         with torch.inference_mode():
@@ -94,7 +94,7 @@ def evaluate(
                 X_batch = X[start : start + batch_size].to(device)
                 y_batch = y[start : start + batch_size].to(device)
                 scores = model(X_batch)
-                total_loss += F.cross_entropy(scores, y_batch, reduction="sum")
+                total_loss += F.cross_entropy(scores, y_batch, reduction="sum").item()
                 predicted = scores.argmax(dim=1)
                 # Each (true, predicted) pair is one cell of the flattened 26x26 matrix.
                 confusion += torch.bincount(
@@ -105,7 +105,7 @@ def evaluate(
     confusion = confusion.reshape(N_CLASSES, N_CLASSES).cpu()
     return Evaluation(
         accuracy=confusion.diagonal().sum().item() / len(X),
-        loss=total_loss.item() / len(X),
+        loss=total_loss / len(X),
         confusion=confusion,
     )
 

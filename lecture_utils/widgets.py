@@ -89,6 +89,15 @@ class _Explorer:
     def _draw(self) -> None:
         raise NotImplementedError
 
+    def _finish_figure(self) -> None:
+        """Hide the ticks, draw the starting state, and label synthetic data as such."""
+        for ax in self.axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        self._draw()
+        self.fig.tight_layout()
+        mark_data_source(self.fig)
+
     def _ipython_display_(self) -> None:
         """Show the controls, then a PNG of the figure that `_refresh` keeps up to date."""
         display(self.controls)
@@ -122,12 +131,7 @@ class KernelExplorer(_Explorer):
         self.image_plot = self.axes[0].imshow(np.zeros((28, 28)), cmap="Greys_r")
         self.kernel_plot = self.axes[1].imshow(np.zeros((5, 5)), cmap="viridis")
         self.map_plot = self.axes[2].imshow(np.zeros((24, 24)), cmap="viridis")
-        for ax in self.axes:
-            ax.set_xticks([])
-            ax.set_yticks([])
-        self._draw()
-        self.fig.tight_layout()
-        mark_data_source(self.fig)
+        self._finish_figure()
 
         self.image.observe(self._refresh, "value")
         self.kernel.observe(self._on_kernel, "value")
@@ -202,12 +206,7 @@ class ActivationExplorer(_Explorer):
         self.image_plot = self.axes[0].imshow(np.zeros((28, 28)), cmap="Greys_r")
         self.activation_plot = self.axes[1].imshow(np.zeros((1, 1)), cmap="viridis")
         self.fig.colorbar(self.activation_plot, ax=self.axes[1])
-        for ax in self.axes:
-            ax.set_xticks([])
-            ax.set_yticks([])
-        self._draw()
-        self.fig.tight_layout()
-        mark_data_source(self.fig)
+        self._finish_figure()
 
         self.image.observe(self._on_image, "value")
         self.layer.observe(self._on_layer, "value")
