@@ -10,15 +10,14 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from .data import cache_dir, data_source
+from .data.cache import atomic_path
 from .device import model_device
 
 
@@ -39,14 +38,8 @@ def save_checkpoint(model: nn.Module, path: Path) -> None:
     state = {
         name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()
     }
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            torch.save(state, tmp)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
 
 
 def load_checkpoint(model: nn.Module, path: Path) -> bool:

@@ -40,7 +40,7 @@ def _subplots(rows: int = 1, cols: int = 1, *, figsize: tuple[float, float], squ
     return fig, fig.subplots(rows, cols, squeeze=squeeze)
 
 
-def _numpy(tensor: torch.Tensor) -> np.ndarray:
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     """A NumPy copy for matplotlib, from a tensor on any device."""
     return tensor.detach().cpu().numpy()
 
@@ -61,7 +61,7 @@ def show_images(
 ) -> Figure:
     """A grid of the first rows*cols images, each titled with its letter."""
     fig, axes = _subplots(rows, cols, figsize=(1.6 * cols, 1.8 * rows), squeeze=False)
-    images, labels = _numpy(X[: rows * cols, channel]), _numpy(y[: rows * cols])
+    images, labels = to_numpy(X[: rows * cols, channel]), to_numpy(y[: rows * cols])
     for ax, image, label in zip(axes.flat, images, labels, strict=False):
         ax.imshow(image, cmap="Greys_r", vmin=0, vmax=1)
         ax.set_title(ALPHABET[label])
@@ -73,7 +73,7 @@ def show_images(
 
 def plot_letter_frequencies(y: torch.Tensor) -> Figure:
     """How often each letter occurs, in percent; J and Z show as zero."""
-    counts = np.bincount(_numpy(y), minlength=N_CLASSES)
+    counts = np.bincount(to_numpy(y), minlength=N_CLASSES)
     shares = counts / counts.sum()
     fig, ax = _subplots(figsize=(7, 2.6))
     ax.scatter(range(N_CLASSES), shares, edgecolor="steelblue", facecolor="lightsteelblue")
@@ -87,7 +87,7 @@ def plot_letter_frequencies(y: torch.Tensor) -> Figure:
 
 def plot_confusion(confusion: torch.Tensor, *, title: str | None = None) -> Figure:
     """The 26x26 confusion matrix, one count per cell; rows are true letters, columns predictions."""
-    confusion = _numpy(confusion)
+    confusion = to_numpy(confusion)
     accuracy = confusion.diagonal().sum() / max(confusion.sum(), 1)
     fig, ax = _subplots(figsize=(7, 7))
     ax.imshow(confusion, cmap="Blues")
@@ -143,7 +143,7 @@ def plot_history(history: History) -> Figure:
 
 def plot_kernels(kernels: torch.Tensor, names: Sequence[str] = KERNEL_NAMES) -> Figure:
     """Each kernel as a small image (bright = positive weight)."""
-    kernels = _numpy(kernels)
+    kernels = to_numpy(kernels)
     fig, axes = _subplots(1, len(kernels), figsize=(2 * len(kernels), 2.3), squeeze=False)
     for ax, kernel, name in zip(axes.flat, kernels, names, strict=True):
         ax.imshow(kernel, cmap="viridis", vmin=-1.5, vmax=4)
@@ -157,7 +157,7 @@ def plot_feature_maps(
     images: torch.Tensor, feature_maps: torch.Tensor, names: Sequence[str] = KERNEL_NAMES
 ) -> Figure:
     """Originals in the top row and, below, each kernel's feature map of the same image."""
-    images, feature_maps = _numpy(images), _numpy(feature_maps)
+    images, feature_maps = to_numpy(images), to_numpy(feature_maps)
     n_images, n_maps = len(images), feature_maps.shape[1]
     fig, axes = _subplots(
         1 + n_maps, n_images, figsize=(1.6 * n_images, 1.6 * (1 + n_maps)), squeeze=False
@@ -207,7 +207,7 @@ def plot_layer_features(
         name = type(model.pipeline[layer]).__name__
         axes[0, col].set_title(f"Layer {layer}: {name}")
         for row, channel in enumerate(channels):
-            axes[row, col].imshow(_numpy(outputs[layer][channel]), cmap="viridis")
+            axes[row, col].imshow(to_numpy(outputs[layer][channel]), cmap="viridis")
     for row, channel in enumerate(channels):
         axes[row, 0].set_ylabel(f"Channel {channel}")
     for ax in axes.flat:
@@ -220,7 +220,7 @@ def plot_layer_features(
 def show_image(image: torch.Tensor, *, title: str | None = None) -> Figure:
     """One greyscale image, large."""
     fig, ax = _subplots(figsize=(3, 3))
-    ax.imshow(_numpy(image).reshape(image.shape[-2:]), cmap="Greys_r")
+    ax.imshow(to_numpy(image).reshape(image.shape[-2:]), cmap="Greys_r")
     ax.axis("off")
     if title:
         ax.set_title(title)

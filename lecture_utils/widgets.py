@@ -21,14 +21,9 @@ from matplotlib.figure import Figure
 
 from .alphabet import ALPHABET
 from .kernels import KERNEL_NAMES, apply_kernels, line_kernels
-from .plotting import layer_outputs, mark_data_source
+from .plotting import layer_outputs, mark_data_source, to_numpy
 
 CUSTOM = "Custom"
-
-
-def _numpy(tensor: torch.Tensor) -> np.ndarray:
-    """A NumPy copy for matplotlib, from a tensor on any device."""
-    return tensor.detach().cpu().numpy()
 
 
 def _png(fig: Figure) -> Image:
@@ -171,9 +166,9 @@ class KernelExplorer(_Explorer):
         index, kernel = self.image.value, self.current_kernel()
         image = self.images[index : index + 1]
         self.feature_map = apply_kernels(image, kernel)[0, 0]
-        _show(self.axes[0], self.image_plot, _numpy(image[0, 0]))
-        _show(self.axes[1], self.kernel_plot, _numpy(kernel))
-        _show(self.axes[2], self.map_plot, _numpy(self.feature_map))
+        _show(self.axes[0], self.image_plot, to_numpy(image[0, 0]))
+        _show(self.axes[1], self.kernel_plot, to_numpy(kernel))
+        _show(self.axes[2], self.map_plot, to_numpy(self.feature_map))
         self.axes[0].set_title(self._image_title(index))
         self.axes[1].set_title(f"Kernel: {self.kernel.value}")
         self.axes[2].set_title("Feature map")
@@ -227,8 +222,8 @@ class ActivationExplorer(_Explorer):
         """Show the image and the chosen channel of the chosen layer's output."""
         index, layer, channel = self.image.value, self.layer.value, self.channel.value
         self.activation = self.outputs[layer][channel]
-        _show(self.axes[0], self.image_plot, _numpy(self.images[index, 0]))
-        _show(self.axes[1], self.activation_plot, _numpy(self.activation))
+        _show(self.axes[0], self.image_plot, to_numpy(self.images[index, 0]))
+        _show(self.axes[1], self.activation_plot, to_numpy(self.activation))
         self.axes[0].set_title(self._image_title(index))
         self.axes[1].set_title(f"{self.layer.label}, channel {channel}")
 
