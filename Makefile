@@ -1,91 +1,75 @@
 # Thin wrappers over the plain commands listed in README.md (use those where `make` is missing).
-# Every target creates .venv and installs what it needs when that is missing or stale.
+# Every target creates $(VENV) and installs $(LOCK) into it when that is missing or stale;
+# another environment, e.g.: make test VENV=.venv-lowest LOCK=requirements/lowest.txt
 
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+LOCK ?= requirements/test.txt
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-TEST_STAMP := $(VENV)/.installed-test
+STAMP := $(VENV)/.installed-$(basename $(notdir $(LOCK)))
 DEV_STAMP := $(VENV)/.installed-dev
-NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help lecture sync live colab site browser test lint unit pairing notebooks-test lab data bench lock clean
+.PHONY: help lecture test sync lab data site bench rerun-check lock
 
 help:
-	@echo "make lecture   run all six notebooks in place and print a summary table"
-	@echo "make test      lint, unit tests, pairing checks and nbval over every notebook"
-	@echo "make sync      update every notebooks/*.ipynb from its edited notebooks/src/*.py"
-	@echo "make live      regenerate the live-coding notebooks in notebooks/live"
-	@echo "make colab     regenerate Colab badges and install cells from _quarto.yml"
-	@echo "make site      render the course site with Quarto (where installed)"
-	@echo "make lab       open JupyterLab for teaching"
-	@echo "make data      fill the data cache before class (real data where reachable)"
-	@echo "make bench     print the performance ratios (takes a few minutes)"
-	@echo "make lock      re-resolve requirements/*.txt and environment.yml (needs PyPI)"
+	@echo "make lecture      sync, then run the six notebooks in place and print a summary table"
+	@echo "make test         ruff, unit tests (pairs, Colab, site, live, browser), nbval on every notebook"
+	@echo "make sync         regenerate all that derives from notebooks/src/*.py (badges, .ipynb, live)"
+	@echo "make lab          open JupyterLab for teaching"
+	@echo "make data         fill the data cache before class (real data where reachable)"
+	@echo "make site         render the course site with Quarto (where installed)"
+	@echo "make bench        print the performance ratios (takes a few minutes)"
+	@echo "make rerun-check  run the lecture twice; fail if the second run changed a stored line"
+	@echo "make lock         re-resolve requirements/*.txt and environment.yml (needs PyPI)"
 
-$(TEST_STAMP): requirements/test.txt pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/test.txt -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(LOCK) -e .
 	touch $@
 
-$(DEV_STAMP): requirements/dev.txt $(TEST_STAMP)
+$(DEV_STAMP): requirements/dev.txt $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
-# The live-coding copies are regenerated first: they derive from the same .py sources.
-lecture: $(TEST_STAMP)
-	$(PY) tools/make_live.py
-	$(PY) tools/lecture.py run
+# One fixed thread count makes reruns repeat bit for bit (convolutions round differently on
+# 1 and 2 threads); unset, lecture_utils picks a count from the machine's load.
+THREADS := LECTURE_THREADS="$${LECTURE_THREADS:-1}"
 
-sync: $(TEST_STAMP)
+lecture: $(STAMP)
+	$(THREADS) $(PY) tools/lecture.py run
+
+sync: $(STAMP)
 	$(PY) tools/lecture.py sync
-	$(PY) tools/make_live.py
 
-# Live-coding versions (code between "# ---" lines blanked): generated, committed, never hand-edited.
-live: $(TEST_STAMP)
-	$(PY) tools/make_live.py
+# nbval runs the notebooks on the synthetic stand-in unless the caller sets LECTURE_DATA;
+# LECTURE_CHECK_CLAIMS=1 makes a claim the prose makes raise when the numbers disagree.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -p no:cacheprovider
+	$(THREADS) LECTURE_CHECK_CLAIMS=1 LECTURE_DATA="$${LECTURE_DATA:-synthetic}" \
+		$(BIN)/pytest -p no:cacheprovider $(NBVAL) notebooks/*.ipynb
 
-colab: $(TEST_STAMP)
-	$(PY) tools/colab.py
+lab: $(DEV_STAMP)
+	$(BIN)/jupyter lab notebooks
+
+data: $(STAMP)
+	$(PY) -m lecture_utils.data
 
 site:
 	@command -v quarto >/dev/null 2>&1 || { echo "make site needs Quarto, which is not installed: see https://quarto.org/docs/get-started/ (CI uses quarto-dev/quarto-actions/setup)"; exit 1; }
 	quarto render
 
-# The browser check alone (make test runs it too, as part of the unit tests).
-browser: $(TEST_STAMP)
-	tools/install_browser.sh
-	$(BIN)/pytest -p no:cacheprovider -rs tests/test_browser.py
-
-test: lint unit pairing notebooks-test
-
-lint: $(TEST_STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-
-unit: $(TEST_STAMP)
-	$(BIN)/pytest -p no:cacheprovider
-
-pairing: $(TEST_STAMP)
-	$(PY) tools/lecture.py check
-
-# Notebooks run on the synthetic stand-in unless the caller sets LECTURE_DATA.
-notebooks-test: $(TEST_STAMP)
-	LECTURE_DATA="$${LECTURE_DATA:-synthetic}" $(BIN)/pytest $(NBVAL) notebooks/*.ipynb
-
-lab: $(DEV_STAMP)
-	$(BIN)/jupyter lab notebooks
-
-data: $(TEST_STAMP)
-	$(PY) -m lecture_utils.data
-
-bench: $(TEST_STAMP)
+bench: $(STAMP)
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_data.py
+	$(PY) bench/bench_explorers.py
 	$(PY) bench/bench_lecture.py
 
-lock: $(TEST_STAMP)
-	$(PY) tools/update_locks.py
+rerun-check: $(STAMP)
+	$(THREADS) $(PY) bench/rerun_check.py
 
-clean:
-	rm -rf $(VENV) _site .pytest_cache
+lock: $(STAMP)
+	$(PY) tools/update_locks.py

@@ -1,21 +1,26 @@
-"""Does the lecture fit the hour on a laptop CPU? Times every training cell and the whole lecture.
+"""Does the lecture fit the hour on a laptop CPU? Times the training cells and the whole lecture.
 
-    python bench/bench_lecture.py            # training cells, then all six notebooks
+    python bench/bench_lecture.py            # training cells, then the lecture cold and warm
     python bench/bench_lecture.py --cells    # training cells only
 
-Part 1 runs each training call of the notebooks with the lecture's settings on the data that
-`LECTURE_DATA` selects (the synthetic stand-in unless set) and compares it with the 60 s that
-a live cell may take. Part 2 executes copies of the six notebooks (the stored ones are left
-alone), in order, as `make lecture` would (06 loads the checkpoint that 05 saves), and compares the total with
-the 3-minute budget and each kernel's peak memory with 2 GiB.
+Part 1 trains each model of the notebooks with the lecture's settings (`lecture_utils.settings`)
+on the data that `LECTURE_DATA` selects (the synthetic stand-in unless set), under the thread
+policy (or `LECTURE_THREADS`), and compares each with the 60 s that a live cell may take.
+
+Part 2 copies the repository's files (as a fresh clone would have them, outputs included) into
+a temporary folder and runs `python tools/lecture.py run` there twice: first cold, with an
+empty data cache (the stand-in is generated, or the data downloaded, as on a student's first
+run, in the caller's `LECTURE_DATA` mode, auto by default; installing packages is not
+counted), then warm, with the cache the first run filled.
+The repository's own notebooks are left alone. Both totals are compared with 3 minutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,16 +29,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CELL_BUDGET_S = 60
 LECTURE_BUDGET_S = 180
-MEMORY_BUDGET_MIB = 2048
-
-# (notebook, model, settings) for every training cell, with the notebooks' own settings.
-TRAINING_CELLS = [
-    ("02", "LogisticRegression", dict(epochs=30, lr=0.001)),
-    ("04", "SmallConvNet", dict(epochs=1, lr=0.01, momentum=0.9)),
-    ("04 (hidden baseline)", "LogisticRegression", dict(epochs=30, lr=0.001)),
-    ("05", "ConvNet", dict(epochs=1, lr=0.01, momentum=0.9)),
-    ("05 (hidden baseline)", "LogisticRegression", dict(epochs=30, lr=0.001)),
-]
 
 
 def _verdict(ok: bool) -> str:
@@ -41,73 +36,96 @@ def _verdict(ok: bool) -> str:
 
 
 def time_training_cells() -> None:
+    """Train each of the lecture's models with its notebook's settings; print a table."""
     import torch
 
     from lecture_utils import models
     from lecture_utils.data import load_sign_mnist
-    from lecture_utils.report import format_table
+    from lecture_utils.runlog import read_runs
+    from lecture_utils.settings import BASELINE_SETTINGS, CNN_SETTINGS
     from lecture_utils.training import train
 
+    cells = [
+        ("02", "LogisticRegression", BASELINE_SETTINGS),
+        ("04", "SmallConvNet", CNN_SETTINGS),
+        ("05", "ConvNet", CNN_SETTINGS),
+    ]
     train_data, val_data = load_sign_mnist("train"), load_sign_mnist("test")
-    rows = []
-    for notebook, model_name, settings in TRAINING_CELLS:
-        torch.manual_seed(0)
-        model = getattr(models, model_name)()
-        start = time.perf_counter()
-        history = train(model, train_data, val_data, seed=0, progress=False, **settings)
-        seconds = time.perf_counter() - start
-        rows.append(
-            (
-                notebook,
-                model_name,
-                f"{seconds:.1f}",
-                f"{history.val_accuracy[-1]:.1%}",
-                _verdict(seconds <= CELL_BUDGET_S),
+    print(f"  {'notebook':<10}{'model':<20}{'epochs':>7}{'seconds':>9}{'threads':>9}{'val acc':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LECTURE_RUN_LOG"] = log = str(Path(tmp) / "runs.jsonl")
+        for notebook, name, settings in cells:
+            torch.manual_seed(0)
+            train(getattr(models, name)(), train_data, val_data, progress=False, **settings)
+            run = read_runs(log)[-1]
+            print(
+                f"  {notebook:<10}{name:<20}{run['epochs']:>7}{run['seconds']:>9.1f}"
+                f"{run['threads']:>9}{run['val_accuracy']:>9.1%}   "
+                f"<= {CELL_BUDGET_S} s {_verdict(run['seconds'] <= CELL_BUDGET_S)}",
+                flush=True,
             )
-        )
-    print(format_table(rows, ("notebook", "model", "seconds", "val acc", f"<= {CELL_BUDGET_S} s")))
+        del os.environ["LECTURE_RUN_LOG"]
+
+
+def copy_of_repository(target: Path) -> None:
+    """The files a fresh clone has (tracked, plus new files git does not ignore)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def run_lecture(copy: Path, cache: Path, label: str) -> float:
+    """Run `tools/lecture.py run` in `copy` with `cache` as the data cache; return seconds."""
+    env = {**os.environ, "LECTURE_CACHE": str(cache)}
+    print(f"\n{label}: python tools/lecture.py run (in a copy of the repository)", flush=True)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "tools/lecture.py", "run"], cwd=copy, env=env)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{label} lecture run failed (exit {done.returncode})")
+    return seconds
 
 
 def time_lecture() -> None:
-    spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "tools" / "lecture.py")
-    tools = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tools)
-    from lecture_utils.report import format_table
-
     with tempfile.TemporaryDirectory() as tmp:
-        rows, total = [], 0.0
-        for _, ipynb in tools.pairs():
-            copy = Path(tmp) / ipynb.name
-            shutil.copy(ipynb, copy)
-            _, seconds, peak = tools.execute(copy)
-            total += seconds
-            memory_ok = peak is None or peak <= MEMORY_BUDGET_MIB
-            peak_text = f"{peak:.0f}" if peak is not None else "n/a"
-            rows.append((ipynb.stem, f"{seconds:.1f}", peak_text, _verdict(memory_ok)))
-    rows.append(("total", f"{total:.1f}", "", _verdict(total <= LECTURE_BUDGET_S)))
-    header = (
-        "notebook",
-        "seconds",
-        "peak MiB",
-        f"<= {MEMORY_BUDGET_MIB} MiB / {LECTURE_BUDGET_S} s",
-    )
-    print(format_table(rows, header))
+        copy, cache = Path(tmp) / "repo", Path(tmp) / "cache"
+        copy.mkdir()
+        cache.mkdir()
+        copy_of_repository(copy)
+        cold = run_lecture(copy, cache, "Cold (empty data cache)")
+        warm = run_lecture(copy, cache, "Warm (the cache of the cold run)")
+    print("\nThe whole lecture, six notebooks in fresh kernels:")
+    for label, seconds in (("cold", cold), ("warm", warm)):
+        verdict = _verdict(seconds <= LECTURE_BUDGET_S)
+        print(f"  {label:<6}{seconds:7.1f} s   <= {LECTURE_BUDGET_S} s {verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cells", action="store_true", help="time the training cells only")
     args = parser.parse_args()
-    os.environ.setdefault("LECTURE_DATA", "synthetic")
     sys.path.insert(0, str(ROOT))
-    print(
-        f"data: LECTURE_DATA={os.environ['LECTURE_DATA']}\n\nTraining cells at the lecture's settings:"
-    )
+    threads = os.environ.get("LECTURE_THREADS") or "(unset: the policy chooses)"
+    print(f"LECTURE_THREADS={threads}")
+    data = os.environ.get("LECTURE_DATA")
+    os.environ["LECTURE_DATA"] = data or "synthetic"
+    print(f"\nTraining cells at the lecture's settings, LECTURE_DATA={os.environ['LECTURE_DATA']}:")
     time_training_cells()
     if not args.cells:
-        print("\nThe whole lecture, six notebooks in fresh kernels:")
+        if data is None:
+            del os.environ["LECTURE_DATA"]
+        print(f"\nLECTURE_DATA={data or '(unset: auto)'} for the lecture runs")
         time_lecture()
 
 

@@ -10,9 +10,10 @@ This file behaves like the loop in the lecture notes (shared/reference/lecture-n
   loader and, after each epoch, evaluates the (shuffled) training loader and the validation
   loader.
 
-Only timers are added around the training pass and the two evaluations. It deliberately
-does not import `lecture_utils`, whose import tunes the whole process (glibc's `mallopt`),
-which would speed the reference up too. Run it as a script to time one epoch:
+Only timers are added around the training pass and the two evaluations. From `lecture_utils`
+it takes only the settings (learning rate and momentum of notebooks 04 and 05); importing
+the package tunes nothing (training does, when it starts), so the reference gets no help.
+Run it as a script to time one epoch:
 
     python bench/reference_loop.py --model ConvNet
 
@@ -23,10 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn, optim
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lecture_utils.settings import CNN_SETTINGS  # noqa: E402
 
 N_CLASSES = 26
 ABSENT_CLASSES = (9, 25)  # J and Z need motion: the data set has no images of them
@@ -161,7 +167,13 @@ def main() -> None:
 
     timings: list[tuple[float, float, float]] = []
     train_acc, train_l, val_acc, val_l = train(
-        model, train_loader, val_loader, k_epochs=1, timings=timings, lr=0.01, momentum=0.9
+        model,
+        train_loader,
+        val_loader,
+        k_epochs=1,
+        timings=timings,
+        lr=CNN_SETTINGS["lr"],
+        momentum=CNN_SETTINGS["momentum"],
     )
     train_s, evaluate_s, epoch_cpu_s = timings[0]
     result = {

@@ -7,7 +7,8 @@ that show data say so when the images are the synthetic stand-in, not real photo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.ticker as mtick
 import numpy as np
@@ -16,27 +17,38 @@ from matplotlib.figure import Figure
 
 from .alphabet import ALPHABET, N_CLASSES
 from .kernels import KERNEL_NAMES
-from .training import History
+
+if TYPE_CHECKING:  # only for the annotation: importing training here would be a side effect
+    from .training import History
 
 TRAIN_COLOR, VAL_COLOR = "black", "firebrick"
+_png_shells: set[int] = set()
 
 
 def _display_figures_as_png() -> None:
-    """Let a notebook show a returned Figure as a PNG, although pyplot is never imported."""
+    """Let the running notebook show a returned Figure as a PNG, although pyplot is never imported.
+
+    Called when a figure is made (not at import), once per IPython shell; outside IPython it
+    does nothing.
+    """
     from IPython import get_ipython
     from IPython.core.pylabtools import select_figure_formats
 
     shell = get_ipython()
-    if shell is not None:
+    if shell is not None and id(shell) not in _png_shells:
         select_figure_formats(shell, {"png"})
+        _png_shells.add(id(shell))
 
 
-_display_figures_as_png()
+def _figure(figsize: tuple[float, float]) -> Figure:
+    """A new Figure outside pyplot's list of open figures, which a notebook shows as a PNG."""
+    _display_figures_as_png()
+    return Figure(figsize=figsize)
 
 
 def _subplots(rows: int = 1, cols: int = 1, *, figsize: tuple[float, float], squeeze: bool = True):
-    """A new Figure outside pyplot's list of open figures, with a grid of axes."""
-    fig = Figure(figsize=figsize)
+    """A new Figure (see `_figure`) with a grid of axes."""
+    fig = _figure(figsize)
     return fig, fig.subplots(rows, cols, squeeze=squeeze)
 
 
@@ -108,35 +120,93 @@ def plot_confusion(confusion: torch.Tensor, *, title: str | None = None) -> Figu
 
 
 def plot_history(history: History) -> Figure:
-    """Loss and accuracy per epoch, training in black and validation in red."""
+    """Loss and accuracy: the running training curve as a thin line (one point per tenth of an
+    epoch) and the evaluation after each epoch as points (training black, validation red).
+
+    Each running point averages the training batches of one tenth of an epoch, scored while
+    the weights were still changing; the evaluation after the epoch scores every image with
+    the final weights, so it usually lies above the running curve.
+    """
+    running_epochs = list(history.running_epochs)
     fig, (loss_ax, acc_ax) = _subplots(1, 2, figsize=(9, 3.5))
     epochs = range(1, len(history) + 1)
-    marker = "o" if len(history) < 3 else None  # a single epoch would be an invisible line
     for ax, metric, name in (
         (loss_ax, "loss", "Cross-entropy loss"),
         (acc_ax, "accuracy", "Accuracy"),
     ):
-        ax.plot(
-            epochs,
-            getattr(history, f"train_{metric}"),
-            color=TRAIN_COLOR,
-            marker=marker,
-            label="Training",
-        )
-        ax.plot(
-            epochs,
-            getattr(history, f"val_{metric}"),
-            color=VAL_COLOR,
-            marker=marker,
-            label="Validation",
-        )
+        if running_epochs:
+            ax.plot(
+                running_epochs,
+                getattr(history, f"running_{metric}"),
+                color=TRAIN_COLOR,
+                alpha=0.45,
+                linewidth=1.2,
+                label="Training, running (each tenth of an epoch)",
+            )
+        for values, color, label in (
+            (getattr(history, f"train_{metric}"), TRAIN_COLOR, "Training, after the epoch"),
+            (getattr(history, f"val_{metric}"), VAL_COLOR, "Validation, after the epoch"),
+        ):
+            ax.plot(epochs, values, color=color, marker="o", label=label, clip_on=False)
         ax.set(title=name, xlabel="Epoch", ylabel=name)
-        ax.set_xlim(0.5, len(history) + 0.5)
+        last = max([len(history), *running_epochs])
+        ax.set_xlim(0 if running_epochs else 0.5, last + (0.05 if running_epochs else 0.5))
         ax.xaxis.set_major_locator(mtick.MaxNLocator(integer=True, min_n_ticks=1))
     loss_ax.set_ylim(bottom=0)
-    acc_ax.set_ylim(0, 1)
+    acc_ax.set_ylim(0, 1.04)  # room above 100% so that no point is cut in half
+    acc_ax.set_yticks(np.linspace(0, 1, 6))
     acc_ax.yaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
-    acc_ax.legend()
+    acc_ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return mark_data_source(fig)
+
+
+def _records(rows: Sequence[Mapping[str, object]] | object) -> list[Mapping[str, object]]:
+    """Rows as a list of dicts, from a list of dicts or a pandas DataFrame (whose index may
+    hold the model names)."""
+    if hasattr(rows, "to_dict"):
+        return (rows.reset_index() if rows.index.name else rows).to_dict("records")
+    return list(rows)
+
+
+def _known(value: object) -> float | None:
+    """A number, or None for a missing one (None or NaN: a model not trained on this data)."""
+    return None if value is None or value != value else float(value)
+
+
+def plot_model_comparison(rows: Sequence[Mapping[str, object]]) -> Figure:
+    """Parameters and validation accuracy of each model, one bar per model.
+
+    `rows`: dicts (or a DataFrame) with "model", "parameters" and "val_accuracy" (a fraction,
+    or None for a model not trained on this data: drawn as "not trained").
+    """
+    records = _records(rows)
+    missing = [key for key in ("model", "parameters", "val_accuracy") if key not in records[0]]
+    if missing:
+        raise KeyError(
+            f"each row needs 'model', 'parameters' and 'val_accuracy'; missing {missing}"
+        )
+    names = [str(row["model"]) for row in records][::-1]  # first row on top
+    parameters = [int(row["parameters"]) for row in records][::-1]
+    accuracies = [_known(row["val_accuracy"]) for row in records][::-1]
+    fig, (param_ax, acc_ax) = _subplots(1, 2, figsize=(9, 0.6 * len(names) + 1.6))
+    param_ax.barh(names, parameters, color="steelblue")
+    param_ax.set_xlim(0, max(parameters) * 1.3)
+    param_ax.set(title="Parameters", xlabel="Number of weights and biases")
+    param_ax.bar_label(param_ax.containers[0], labels=[f"{n:,}" for n in parameters], padding=3)
+    acc_ax.barh(names, [a or 0.0 for a in accuracies], color=VAL_COLOR)
+    acc_ax.set_xlim(0, 1.15)
+    acc_ax.set_xticks(np.linspace(0, 1, 6))
+    acc_ax.xaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
+    acc_ax.set(
+        title="Validation accuracy", xlabel="Share of validation images classified correctly"
+    )
+    acc_ax.bar_label(
+        acc_ax.containers[0],
+        labels=["not trained" if a is None else f"{a:.1%}" for a in accuracies],
+        padding=3,
+    )
+    acc_ax.set_yticks([])
     fig.tight_layout()
     return mark_data_source(fig)
 
@@ -168,48 +238,6 @@ def plot_feature_maps(
             axes[row + 1, col].imshow(feature_maps[col, row], cmap="viridis")
     for row, name in enumerate(["Original", *names]):
         axes[row, 0].set_ylabel(name)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    return mark_data_source(fig)
-
-
-def layer_outputs(model: torch.nn.Module, image: torch.Tensor) -> list[torch.Tensor]:
-    """Run one image (1, 28, 28) through `model.pipeline`, keeping every layer's output."""
-    parameter = next(model.parameters())
-    X = image.reshape(1, *image.shape[-3:]).to(parameter.device, parameter.dtype)
-    outputs = []
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for layer in model.pipeline:
-                X = layer(X)
-                outputs.append(X[0])
-    finally:
-        model.train(was_training)
-    return outputs
-
-
-def plot_layer_features(
-    model: torch.nn.Module,
-    image: torch.Tensor,
-    layers: Sequence[int] = (0, 1, 3, 4),
-    channels: Sequence[int] = (0, 1, 2),
-) -> Figure:
-    """Feature maps of one image after the chosen layers of `model.pipeline` (columns) for a few channels (rows)."""
-    outputs = layer_outputs(model, image)
-    fig, axes = _subplots(
-        len(channels), len(layers), figsize=(2.5 * len(layers), 2.4 * len(channels)), squeeze=False
-    )
-    for col, layer in enumerate(layers):
-        name = type(model.pipeline[layer]).__name__
-        axes[0, col].set_title(f"Layer {layer}: {name}")
-        for row, channel in enumerate(channels):
-            axes[row, col].imshow(to_numpy(outputs[layer][channel]), cmap="viridis")
-    for row, channel in enumerate(channels):
-        axes[row, 0].set_ylabel(f"Channel {channel}")
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])

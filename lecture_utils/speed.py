@@ -1,8 +1,15 @@
-"""Process-wide settings that make small-batch training on a laptop CPU several times faster.
+"""Settings that make small-batch training on a laptop CPU several times faster.
 
-Measured on a 2-core machine (see bench/): glibc hands large freed buffers back to the
-operating system after every batch, and asking for them again costs small models a factor
-of 2-3. Raising glibc's mmap and trim thresholds keeps that memory in the process instead.
+They are applied when training or evaluation starts (`prepare_model`), never at import:
+* glibc hands large freed buffers back to the operating system after every batch, and asking
+  for them again costs small models a factor of 2-3 (measured on a 2-core machine, see bench/);
+  raising glibc's mmap and trim thresholds keeps that memory in the process instead. This
+  setting is process-wide and stays on once made.
+* Models that max-pool run on a CPU in the channels-last layout, where pooling is about 10x
+  faster; the model's weights are converted in place, the inputs follow them.
+* `LeanSGD` is torch's SGD update, bit for bit, without the generality around it (hooks,
+  profiler records, Python loops over parameters) that costs a small model a fifth of its
+  time per batch.
 """
 
 from __future__ import annotations
@@ -10,6 +17,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import platform
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+from .device import model_device
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -35,3 +48,52 @@ def keep_freed_memory() -> bool:
         mallopt(_M_TRIM_THRESHOLD, 2 * _KEEP_BYTES)
     )
     return _tuned
+
+
+def fast_memory_format(model: nn.Module) -> torch.memory_format:
+    """Channels-last for models that max-pool on a CPU, the usual layout otherwise."""
+    pools = any(isinstance(layer, nn.MaxPool2d) for layer in model.modules())
+    if pools and model_device(model).type == "cpu":
+        return torch.channels_last
+    return torch.contiguous_format
+
+
+def prepare_model(model: nn.Module) -> None:
+    """Apply both settings above for `model`; cheap to call again."""
+    keep_freed_memory()
+    model.to(memory_format=fast_memory_format(model))
+
+
+class LeanSGD:
+    """The update of `torch.optim.SGD(params, lr, momentum)` (no weight decay, dampening or
+    Nesterov), bit for bit, without the machinery around torch's optimizers (step hooks,
+    profiler records, per-parameter Python loops) that costs a small model a fifth of its time.
+    """
+
+    def __init__(self, params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0) -> None:
+        self.params = list(params)
+        self.lr, self.momentum = lr, momentum
+        self.buffers: dict[int, torch.Tensor] = {}  # momentum buffers by parameter position
+
+    @torch.no_grad()
+    def step(self) -> None:
+        found = [(i, p) for i, p in enumerate(self.params) if p.grad is not None]
+        params, changes = [p for _, p in found], [p.grad for _, p in found]
+        if self.momentum != 0:
+            old = [i for i, _ in found if i in self.buffers]
+            if len(old) == len(found):  # buffer = momentum * buffer + gradient
+                buffers = [self.buffers[i] for i in old]
+                torch._foreach_mul_(buffers, self.momentum)
+                torch._foreach_add_(buffers, changes)
+            else:  # the first step (or a parameter's first gradient): buffer = gradient
+                for (i, _), change in zip(found, changes, strict=True):
+                    if i in self.buffers:
+                        self.buffers[i].mul_(self.momentum).add_(change)
+                    else:
+                        self.buffers[i] = torch.clone(change).detach()
+            changes = [self.buffers[i] for i, _ in found]
+        torch._foreach_add_(params, changes, alpha=-self.lr)
+
+    def zero_grad(self) -> None:
+        for param in self.params:
+            param.grad = None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+import io
+import os
 import socket
 import threading
 import time
@@ -33,6 +36,18 @@ def write_csv(path: Path, images: np.ndarray, labels: np.ndarray) -> Path:
     return path
 
 
+def small_stand_in(monkeypatch) -> list[str]:
+    """Make the stand-in small (48 images a split); the list returned records each generation."""
+    calls = []
+
+    def small(split, *, seed=0):
+        calls.append(split)
+        return generate(48, split_seed(seed, split))
+
+    monkeypatch.setattr(sources, "synthetic_sign_mnist", small)
+    return calls
+
+
 def closed_port_url() -> str:
     """A base URL on 127.0.0.1 where nothing listens, so a download fails at once."""
     with socket.socket() as s:
@@ -47,7 +62,7 @@ def isolate(monkeypatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("LECTURE_CACHE", str(cache))
     monkeypatch.setenv("LECTURE_DATA_URL", closed_port_url())
     monkeypatch.delenv("LECTURE_DATA", raising=False)
-    monkeypatch.setattr(download, "TIMEOUT_S", 0.5)
+    monkeypatch.setattr(download, "STALL_S", 0.5)
     monkeypatch.setattr(download, "TRIES", 2)
     monkeypatch.setattr(download, "BACKOFF_S", 0.01)
     monkeypatch.setattr(sources, "_latest", None)
@@ -65,13 +80,70 @@ def leftovers(folder: Path) -> list[str]:
     )
 
 
+def refuse_writes(monkeypatch, folder: Path) -> None:
+    """Make creating or changing anything in ``folder`` fail with PermissionError, as in a
+    read-only folder (``chmod`` does not stop root, who runs the tests in CI)."""
+    root = os.path.abspath(folder)
+
+    def inside(path) -> bool:
+        if isinstance(path, int):
+            return False
+        path = os.path.abspath(os.fsdecode(os.fspath(path)))
+        return path == root or path.startswith(root + os.sep)
+
+    def refuse(path) -> None:
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    real = {name: getattr(os, name) for name in ("open", "mkdir", "replace", "rename", "unlink")}
+    real_open = io.open
+
+    def os_open(path, flags, *args, **kwargs):
+        if inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return real["open"](path, flags, *args, **kwargs)
+
+    def mkdir(path, *args, **kwargs):
+        if inside(path):
+            if os.path.isdir(path):
+                raise FileExistsError(17, "File exists", os.fspath(path))
+            refuse(path)
+        return real["mkdir"](path, *args, **kwargs)
+
+    def moved(name):
+        def move(src, dst, *args, **kwargs):
+            if inside(src) or inside(dst):
+                refuse(dst)
+            return real[name](src, dst, *args, **kwargs)
+
+        return move
+
+    def unlink(path, *args, **kwargs):
+        if inside(path) and os.path.lexists(path):
+            refuse(path)
+        return real["unlink"](path, *args, **kwargs)
+
+    def open_file(file, mode="r", *args, **kwargs):
+        if inside(file) and set(mode) & set("wax+"):
+            refuse(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(os, "replace", moved("replace"))
+    monkeypatch.setattr(os, "rename", moved("rename"))
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(os, "remove", unlink)
+    monkeypatch.setattr(io, "open", open_file)
+    monkeypatch.setattr(builtins, "open", open_file)
+
+
 class CsvServer:
     """A real HTTP server on 127.0.0.1, in a thread, serving ``/<mode>/<file name>``.
 
     Modes: ok, slow (ok, in small delayed pieces), 404, 500, flaky (500 once, then ok),
     truncated (Content-Length larger than the body, then close), html (an error page with
     status 200), html-as-text (the same page labelled text/plain), stall (no answer until
-    the test ends or 5 s pass).
+    the test ends or 5 s pass), stall-after-5k (the first 5 KB, then nothing, likewise).
     """
 
     def __init__(self) -> None:
@@ -115,6 +187,16 @@ class CsvServer:
         if mode == "stall":
             self._release.wait(5.0)
             return
+        if mode == "stall-after-5k":
+            h.send_response(200)
+            h.send_header("Content-Type", "text/plain")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body[:5120])
+            h.wfile.flush()
+            self._release.wait(5.0)
+            h.close_connection = True
+            return
         if mode in ("html", "html-as-text"):
             page = b"<!DOCTYPE html><html><body><h1>Sign in to continue</h1></body></html>"
             kind = "text/html; charset=utf-8" if mode == "html" else "text/plain"
@@ -129,8 +211,8 @@ class CsvServer:
             h.wfile.flush()
             h.close_connection = True
             return
-        if mode == "slow":
-            self._send(h, body, "text/plain", pieces=5, delay=0.1)
+        if mode == "slow":  # about a second in all, never more than 0.1 s without data
+            self._send(h, body, "text/plain", pieces=10, delay=0.1)
             return
         self._send(h, body, "text/plain; charset=utf-8")
 

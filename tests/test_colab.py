@@ -1,8 +1,7 @@
-"""Colab badges and install cells (tools/colab.py): generated from `_quarto.yml`, never drifting."""
+"""Colab badges, install cells and the index table (tools/colab.py) follow `_quarto.yml`."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys
@@ -17,11 +16,12 @@ sys.path.insert(0, str(ROOT / "tools"))
 import colab  # noqa: E402
 
 REPO = colab.Repo("acme", "cnn-course", "fall-2026")
+PAGE = "notebooks/01-demo.ipynb"
 BADGE = (
     "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
     "(https://colab.research.google.com/github/acme/cnn-course/blob/fall-2026/notebooks/01-demo.ipynb)"
 )
-HEADER = """\
+SOURCE = """\
 # ---
 # jupyter:
 #   kernelspec:
@@ -29,10 +29,7 @@ HEADER = """\
 #     language: python
 #     name: python3
 # ---
-"""
-SOURCE = (
-    HEADER
-    + """
+
 # %% [markdown]
 # # 01. Demo
 #
@@ -49,16 +46,13 @@ print(math.pi)
 # %% tags=["remove-cell"]
 assert math.pi > 3
 """
-)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the site configuration with one paired notebook that has stored outputs."""
-    for name in ("_quarto.yml", "index.qmd", "jupytext.toml"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, tmp_path / name)
-    colab.set_repo(REPO.url, REPO.ref, tmp_path)
+    """A copy of the site configuration and index with one notebook source and its outputs."""
+    for name in ("_quarto.yml", "index.qmd"):
+        shutil.copy(ROOT / name, tmp_path / name)
     src = tmp_path / "notebooks" / "src"
     src.mkdir(parents=True)
     (src / "01-demo.py").write_text(SOURCE, encoding="utf-8")
@@ -71,132 +65,86 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def regenerate(root: Path) -> str:
-    out = io.StringIO()
-    assert colab.run(root, out=out) == 0
-    return out.getvalue()
-
-
-def check(root: Path, capsys) -> tuple[int, str]:
-    status = colab.run(root, check=True, out=io.StringIO())
-    return status, capsys.readouterr().err
-
-
 def test_repo_url_parsing():
-    assert colab.parse_repo_url("https://github.com/acme/cnn-course.git/") == ("acme", "cnn-course")
-    with pytest.raises(colab.ColabError):
-        colab.parse_repo_url("https://gitlab.com/acme/cnn-course")
+    assert colab.parse_repo("https://github.com/acme/cnn-course.git/", " fall-2026") == REPO
+    with pytest.raises(colab.ColabError, match="OWNER/REPO"):
+        colab.parse_repo("https://gitlab.com/acme/cnn-course", "main")
     assert REPO.requirement == "lecture-utils @ git+https://github.com/acme/cnn-course@fall-2026"
 
 
 def test_set_repo_rewrites_only_the_two_values(project: Path):
+    colab.set_repo(REPO.url, REPO.ref, project)
     text = (project / "_quarto.yml").read_text(encoding="utf-8")
-    assert "repo-url: https://github.com/acme/cnn-course\n" in text
-    assert "repo-branch: fall-2026\n" in text
     original = (ROOT / "_quarto.yml").read_text(encoding="utf-8").splitlines()
-    changed = [a for a, b in zip(original, text.splitlines(), strict=True) if a != b]
-    assert len(changed) == 2  # comments and layout kept
+    changed = [b for a, b in zip(original, text.splitlines(), strict=True) if a != b]
+    assert changed == ["  repo-url: https://github.com/acme/cnn-course", "  repo-branch: fall-2026"]
     assert colab.read_repo(project) == REPO
+    with pytest.raises(colab.ColabError, match="branch or tag"):
+        colab.set_repo(REPO.url, "two words", project)
 
 
-def test_generator_inserts_badge_and_install_cell(project: Path):
-    regenerate(project)
-    text = (project / "notebooks" / "src" / "01-demo.py").read_text(encoding="utf-8")
-    assert text.startswith(HEADER)
-    assert f"# # 01. Demo\n#\n# {BADGE}\n#\n# What you will learn.\n" in text
-    install = '# %% tags=["colab-install"]\n' + colab.install_source(REPO) + "\n\n# %%\nimport math"
-    assert install in text  # before the first code cell, after the Markdown cells
-    assert text.index("## Setting up") < text.index("colab-install")
-    assert text.endswith('# %% tags=["remove-cell"]\nassert math.pi > 3\n')
-
-    nb = nbformat.read(project / "notebooks" / "01-demo.ipynb", as_version=4)
-    assert nb.cells[0].source.splitlines()[2] == BADGE
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code[0].source == colab.install_source(REPO)
-    assert code[0].metadata["tags"] == ["colab-install"]
-    assert code[1].outputs[0]["text"] == "3.14159\n"  # stored outputs are kept
-    assert code[2].metadata["tags"] == ["remove-cell"]
+def test_badge_goes_under_the_title_and_install_cell_before_the_first_code():
+    install = '# %% tags=["colab-install"]\n' + colab.install_source(REPO) + "\n\n"
+    expected = SOURCE.replace("# # 01. Demo\n", f"# # 01. Demo\n#\n# {BADGE}\n", 1)
+    expected = expected.replace("# %%\nimport math", install + "# %%\nimport math", 1)
+    assert colab.fix_source(SOURCE, PAGE, REPO) == expected  # and nothing else changes
 
 
-def test_generator_is_idempotent(project: Path, capsys):
-    regenerate(project)
-    files = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
-    assert regenerate(project) == ""
-    assert files == {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
-    assert check(project, capsys)[0] == 0
+def test_fixing_again_moves_only_the_badge_and_install_lines():
+    first = colab.fix_source(SOURCE, PAGE, REPO)
+    assert colab.fix_source(first, PAGE, REPO) == first
+    other = colab.Repo("other", "lecture", "v2")
+    second = colab.fix_source(first, PAGE, other)
+    changed = [b for a, b in zip(first.split("\n"), second.split("\n"), strict=True) if a != b]
+    assert changed == [f"# {other.badge(PAGE)}", f'    requirement = "{other.requirement}"']
 
 
-def test_check_names_drifted_notebooks_and_regeneration_fixes_them(project: Path, capsys):
-    status, err = check(project, capsys)
-    assert status == 1 and "notebooks/src/01-demo.py" in err and "notebooks/01-demo.ipynb" in err
-    regenerate(project)
+def test_install_cell_at_the_end_of_a_source_keeps_one_final_newline():
+    text = SOURCE + '\n# %% tags=["colab-install"]\nold = 1\n'
+    fixed = colab.fix_source(text, PAGE, REPO)
+    assert fixed.endswith(colab.install_source(REPO) + "\n") and "old = 1" not in fixed
+
+
+def test_source_without_a_title_is_refused_and_nothing_is_written(project: Path):
     src = project / "notebooks" / "src" / "01-demo.py"
-    src.write_text(src.read_text(encoding="utf-8").replace("fall-2026", "main"), encoding="utf-8")
-    status, err = check(project, capsys)
-    assert status == 1 and "notebooks/src/01-demo.py" in err
-    assert "notebooks/01-demo.ipynb" not in err  # the .ipynb still agrees
-    regenerate(project)
-    assert "blob/fall-2026/" in src.read_text(encoding="utf-8")
-    assert check(project, capsys)[0] == 0
+    src.write_text(SOURCE.replace("# # 01. Demo", "# Demo"), encoding="utf-8")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    with pytest.raises(colab.ColabError, match="NN. Title"):
+        colab.update(project)
+    assert before == {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
 
 
-def test_set_repo_command_regenerates_everything(project: Path, capsys):
-    regenerate(project)
+def test_check_names_drifted_files_and_update_fixes_them(project: Path):
+    colab.set_repo(REPO.url, REPO.ref, project)
+    assert colab.update(project, check=True) == ["notebooks/src/01-demo.py", "index.qmd"]
+    assert colab.update(project) == ["notebooks/src/01-demo.py", "index.qmd"]
+    assert colab.update(project, check=True) == []
+    index = (project / "index.qmd").read_text(encoding="utf-8")
+    assert f"| [01. Demo]({PAGE}) |" in index and "blob/fall-2026/notebooks/live/01-demo" in index
+
+
+def test_set_repo_command_regenerates_every_derived_file(project: Path, capsys):
     args = ["--set-repo", "https://github.com/other/lecture", "--ref", "v2", "--root", str(project)]
     assert colab.main(args) == 0
-    capsys.readouterr()
-    text = (project / "notebooks" / "src" / "01-demo.py").read_text(encoding="utf-8")
-    assert "colab.research.google.com/github/other/lecture/blob/v2/notebooks/01-demo.ipynb" in text
-    assert "git+https://github.com/other/lecture@v2" in text
-    assert "acme" not in text
-    index = (project / "index.qmd").read_text(encoding="utf-8")
-    assert "github/other/lecture/blob/v2/notebooks/live/01-data.ipynb" in index
-    assert check(project, capsys)[0] == 0
+    new = "colab.research.google.com/github/other/lecture/blob/v2/notebooks/"
+    nb = nbformat.read(project / PAGE, as_version=4)
+    live = nbformat.read(project / "notebooks" / "live" / "01-demo.ipynb", as_version=4)
+    assert f"{new}01-demo.ipynb" in (project / "notebooks/src/01-demo.py").read_text("utf-8")
+    assert f"{new}01-demo.ipynb" in nb.cells[0].source
+    assert nb.cells[3].outputs[0]["text"] == "3.14159\n"  # stored outputs are kept
+    assert f"{new}live/01-demo.ipynb" in live.cells[0].source
+    assert f"{new}live/01-demo.ipynb" in (project / "index.qmd").read_text("utf-8")
+    assert colab.main(["--check", "--root", str(project)]) == 0
 
 
-def test_old_install_cell_is_replaced_and_moved_first(project: Path):
-    src = project / "notebooks" / "src" / "01-demo.py"
-    old = (
-        '# %% tags=["remove-input"]\nimport sys\n\nif "google.colab" in sys.modules:\n'
-        '    %pip install --quiet "lecture-utils @ git+https://github.com/x/y@old"\n\n'
-    )
-    text = src.read_text(encoding="utf-8")
-    text = text.replace('# %% tags=["remove-cell"]', old + '# %% tags=["remove-cell"]')
-    src.write_text(text, encoding="utf-8")
-    regenerate(project)
-    text = src.read_text(encoding="utf-8")
-    assert text.count("google.colab") == 1 and "x/y@old" not in text
-    assert '# %% tags=["colab-install", "remove-input"]' in text  # other tags are kept
-    assert text.index("colab-install") < text.index("import math")
-
-
-def test_bad_notebook_is_reported_and_left_alone(project: Path, capsys):
-    src = project / "notebooks" / "src" / "01-demo.py"
-    bad = HEADER + "\n# %%\nprint('no title cell')\n"
-    src.write_text(bad, encoding="utf-8")
-    before = (project / "notebooks" / "01-demo.ipynb").read_bytes()
-    assert colab.run(project, out=io.StringIO()) == 1
-    assert "first cell must be Markdown" in capsys.readouterr().err
-    assert src.read_text(encoding="utf-8") == bad
-    assert (project / "notebooks" / "01-demo.ipynb").read_bytes() == before
-
-
-def test_live_notebooks_are_checked_not_written(project: Path, capsys):
-    regenerate(project)
-    live = project / "notebooks" / "live"
-    live.mkdir()
-    nb = nbformat.read(project / "notebooks" / "01-demo.ipynb", as_version=4)
-    nb.cells[0].source = nb.cells[0].source.replace("# 01. Demo\n", "# 01. Demo\n\n> Live.\n")
-    nbformat.write(nb, live / "01-demo.ipynb")  # badge still points at the full notebook
-    before = (live / "01-demo.ipynb").read_bytes()
-    status, err = check(project, capsys)
-    assert status == 1 and "notebooks/live/01-demo.ipynb" in err and "make live" in err
-    assert colab.run(project, out=io.StringIO()) == 1
-    assert (live / "01-demo.ipynb").read_bytes() == before
-    nb.cells[0].source = nb.cells[0].source.replace("/notebooks/01-demo", "/notebooks/live/01-demo")
-    nbformat.write(nb, live / "01-demo.ipynb")
-    assert "> Live." in nb.cells[0].source.split(BADGE.split("](")[0])[0]
-    assert check(project, capsys)[0] == 0
+def test_check_fails_on_drift_and_on_the_placeholder_when_required(project: Path, capsys):
+    colab.set_repo("https://github.com/YOUR-ORG/YOUR-REPO", "main", project)
+    assert colab.main(["--check", "--root", str(project)]) == 1
+    assert "notebooks/src/01-demo.py disagrees" in capsys.readouterr().err
+    colab.update(project)
+    assert colab.main(["--check", "--root", str(project)]) == 0
+    assert colab.main(["--check", "--require-repo", "--root", str(project)]) == 1
+    assert "placeholder" in capsys.readouterr().err
 
 
 def run_install_cell(monkeypatch, in_colab: bool) -> list:
@@ -221,13 +169,12 @@ def test_install_cell_installs_the_helpers_quietly_in_colab(monkeypatch):
     (command,), options = calls[0]
     assert command == [sys.executable, "-m", "pip", "install", "--quiet", REPO.requirement]
     assert options == {"check": True}
-    assert not any("torch" in part for part in command)  # Colab keeps its own torch
 
 
 def test_install_cell_is_formatted_as_ruff_leaves_it():
-    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    if not Path(ruff).exists():
-        pytest.skip("ruff not installed")
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        pytest.skip("ruff not installed beside this Python")
     source = colab.install_source(REPO) + "\n"
     for command in (["format", "--diff"], ["check", "--quiet"]):
         result = subprocess.run(
@@ -240,19 +187,5 @@ def test_install_cell_is_formatted_as_ruff_leaves_it():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-SOURCES = sorted((ROOT / "notebooks" / "src").glob("*.py"))
-
-
-@pytest.mark.skipif(not SOURCES, reason="notebooks/src has no .py files yet")
-def test_every_notebook_agrees_with_the_configuration(capsys):
-    status = colab.run(ROOT, check=True, out=io.StringIO())
-    assert status == 0, capsys.readouterr().err
-
-
-@pytest.mark.skipif(not SOURCES, reason="notebooks/src has no .py files yet")
-@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
-def test_badge_points_at_the_notebook_itself(source):
-    repo = colab.read_repo(ROOT)
-    text = source.read_text(encoding="utf-8")
-    assert f"# {repo.badge(f'notebooks/{source.stem}.ipynb')}\n" in text
-    assert colab.install_source(repo) in text
+def test_every_source_and_the_index_agree_with_the_configuration():
+    assert colab.update(ROOT, check=True) == [], "run `make sync`"

@@ -10,9 +10,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import csv_bytes, isolate, leftovers, small_split
+from data_helpers import (
+    csv_bytes,
+    isolate,
+    leftovers,
+    refuse_writes,
+    small_split,
+    small_stand_in,
+)
 
-from lecture_utils.data import download, load_sign_mnist
+from lecture_utils.data import DataError, download, load_sign_mnist
+from lecture_utils.data.__main__ import main
 from lecture_utils.data.cache import CacheMiss, cache_dir, read_npz, write_npz
 from lecture_utils.data.download import git_blob_id
 
@@ -129,7 +137,7 @@ print("loaded", tuple(x.shape), int(y.sum()))
 
 
 def test_two_processes_loading_at_once_share_one_download(env, server, tmp_path):
-    server_url = server.url("slow")  # the download takes about half a second
+    server_url = server.url("slow")  # the download takes about a second
     code = CHILD.format(**download.BLOB_IDS)
     env_vars = {"LECTURE_CACHE": str(env), "LECTURE_DATA_URL": server_url, "PYTHONPATH": ""}
     go = tmp_path / "go"
@@ -158,3 +166,97 @@ def test_two_processes_loading_at_once_share_one_download(env, server, tmp_path)
     read_npz(env / "sign_mnist_train.npz", download.BLOB_IDS["train"])
     assert git_blob_id(env / "sign_mnist_train.csv") == download.BLOB_IDS["train"]
     assert leftovers(env) == []
+
+
+def test_a_cache_path_that_is_a_file_is_a_clear_error(monkeypatch, env, server):
+    (env.parent / "not-a-folder").write_text("x")
+    monkeypatch.setenv("LECTURE_CACHE", str(env.parent / "not-a-folder"))
+    with pytest.raises(DataError) as info:
+        load_sign_mnist("train", source="real")
+    message = str(info.value)
+    assert "not-a-folder cannot be used" in message and "is a file, not a folder" in message
+    assert "Set LECTURE_CACHE to a folder you can write to" in message
+    assert server.requests == []  # nothing downloaded that could not be kept
+
+
+def test_a_read_only_cache_is_a_clear_error(monkeypatch, env, server):
+    env.mkdir()
+    refuse_writes(monkeypatch, env)
+    with pytest.raises(DataError, match="cannot be used: no permission to write there"):
+        load_sign_mnist("train", source="real")
+    assert server.requests == []
+
+
+def test_a_read_only_cache_that_holds_the_data_still_serves_it(monkeypatch, env, server):
+    x, _ = load_sign_mnist("train", source="real")
+    refuse_writes(monkeypatch, env)
+    x2, _ = load_sign_mnist("train", source="real")
+    assert (x2 == x).all() and len(server.requests) == 1
+
+
+def test_the_stand_in_works_without_a_usable_cache(monkeypatch, env, capsys):
+    env.mkdir()
+    refuse_writes(monkeypatch, env)
+    small_stand_in(monkeypatch)
+    x, _ = load_sign_mnist("test", source="synthetic")
+    assert len(x) == 48
+    assert "Not caching the synthetic stand-in: The cache folder" in capsys.readouterr().out
+
+
+def test_make_data_names_a_cache_path_that_is_a_file(monkeypatch, env, capsys):
+    (env.parent / "not-a-folder").write_text("x")
+    monkeypatch.setenv("LECTURE_CACHE", str(env.parent / "not-a-folder"))
+    assert main([]) == 1
+    assert "Could not prepare the data: The cache folder" in capsys.readouterr().err
+
+
+def test_make_data_names_a_read_only_cache_also_for_the_stand_in(monkeypatch, env, capsys):
+    env.mkdir()
+    (env / "download-failed-0123456789ab.txt").write_text("offline")
+    refuse_writes(monkeypatch, env)
+    small_stand_in(monkeypatch)
+    monkeypatch.setenv("LECTURE_DATA", "synthetic")
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    assert "Could not prepare the data: The cache folder" in err and "no permission" in err
+
+
+def test_files_left_by_a_killed_write_are_removed_by_the_next_load(monkeypatch, env, server):
+    env.mkdir()
+    small_stand_in(monkeypatch)
+    orphans = [
+        env / ".sign_mnist_train.npz.k1ll3d.tmp",
+        env / ".sign_mnist_train.csv.k1ll3d.part",
+        env / ".synthetic-v1-seed0-test.npz.k1ll3d.tmp",
+    ]
+    for orphan in orphans:
+        orphan.write_bytes(b"\0" * 1000)
+    load_sign_mnist("train", source="real")
+    load_sign_mnist("test", source="synthetic")
+    assert leftovers(env) == []
+
+
+def _fake_repository(root: Path) -> Path:
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "lecture-utils"\n')
+    return root
+
+
+@pytest.mark.parametrize("value", ["my-cache", "../outside-cache"])
+def test_a_relative_cache_path_means_the_same_in_root_and_notebooks(monkeypatch, tmp_path, value):
+    root = _fake_repository(tmp_path / "course")
+    monkeypatch.setenv("LECTURE_CACHE", value)
+    monkeypatch.chdir(root)
+    from_root = cache_dir()
+    monkeypatch.chdir(root / "notebooks")  # where notebook kernels start
+    assert cache_dir() == from_root == Path(os.path.normpath(root / value))
+
+
+def test_a_relative_path_outside_the_project_is_taken_from_the_working_directory(
+    monkeypatch, tmp_path
+):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "another-project"\n')
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("LECTURE_CACHE", "my-cache")
+    assert cache_dir() == tmp_path / "elsewhere" / "my-cache"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
+import gzip
+import io
 
 import numpy as np
+import pandas as pd
 import pytest
 from data_helpers import csv_bytes, small_split, write_csv
 
@@ -27,25 +29,7 @@ def _with(index: int, value: str, label: int = 3) -> list[str]:
     return row
 
 
-ENGINES = [
-    "c",
-    pytest.param(
-        "pyarrow",
-        marks=pytest.mark.skipif(
-            importlib.util.find_spec("pyarrow") is None, reason="pyarrow not installed"
-        ),
-    ),
-]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request, monkeypatch):
-    """Run a test with each of pandas' parsers as the fast path."""
-    monkeypatch.setattr(csv_format, "_engine", lambda: request.param)
-    return request.param
-
-
-def test_valid_file_round_trips(tmp_path, engine):
+def test_valid_file_round_trips(tmp_path):
     images, labels = small_split("train", n=40)
     path = write_csv(tmp_path / "ok.csv", images, labels)
     got_images, got_labels = read_sign_mnist_csv(path)
@@ -120,7 +104,7 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
-def test_malformed_csv_names_file_line_column_and_rule(tmp_path, case, engine):
+def test_malformed_csv_names_file_line_column_and_rule(tmp_path, case):
     text, fragments = MALFORMED[case]
     path = tmp_path / "broken_sign_mnist.csv"
     path.write_text(text)
@@ -139,3 +123,86 @@ def test_missing_file_is_a_data_error(tmp_path):
 
 def test_data_error_is_a_value_error():
     assert issubclass(DataError, ValueError)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    images, labels = small_split("train", n=5)
+    path = tmp_path / "excel.csv"  # what spreadsheet programs write for "CSV UTF-8"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_bytes(images, labels))
+    got_images, got_labels = read_sign_mnist_csv(path)
+    np.testing.assert_array_equal(got_images, images)
+    np.testing.assert_array_equal(got_labels, labels)
+
+
+def test_a_byte_order_mark_does_not_hide_later_errors(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _lines(_row(), _with(5, "x")).encode())
+    with pytest.raises(DataError, match="line 3, column 'pixel5': 'x' is not an integer"):
+        read_sign_mnist_csv(path)
+
+
+@pytest.mark.parametrize("rows_after", [1, 100], ids=["short file", "beyond csv's field limit"])
+def test_an_unbalanced_quote_names_file_and_line(tmp_path, rows_after):
+    path = tmp_path / "quote.csv"
+    path.write_text(_lines(_row(), _row(), _with(3, '"7'), *[_row()] * rows_after))
+    with pytest.raises(DataError) as info:
+        read_sign_mnist_csv(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: line 4:") and "double quote" in message, message
+
+
+@pytest.mark.parametrize(
+    ("pack", "word"),
+    [(gzip.compress, "gzip"), (lambda data: _zipped(data), "zip archive")],
+    ids=["gzip", "zip"],
+)
+def test_a_compressed_file_named_csv_says_what_it_is_and_how_to_fix_it(tmp_path, pack, word):
+    path = tmp_path / "sign_mnist_train.csv"
+    path.write_bytes(pack(csv_bytes(*small_split("train", n=3))))
+    with pytest.raises(DataError) as info:
+        read_sign_mnist_csv(path)
+    message = str(info.value)
+    assert word in message and message.startswith(str(path)), message
+    assert message.isprintable() and len(message) < 300, message  # no binary garbage
+    if word == "gzip":
+        assert "gunzip" in message
+
+
+def _zipped(data: bytes) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sign_mnist_train.csv", data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("sep", "word"), [(";", "semicolons"), ("\t", "tabs")])
+def test_another_separator_is_named_without_quoting_the_header(tmp_path, sep, word):
+    path = tmp_path / "european.csv"
+    path.write_text(_lines(_row()).replace(",", sep))
+    with pytest.raises(DataError) as info:
+        read_sign_mnist_csv(path)
+    message = str(info.value)
+    assert f"separated by {word}, not commas" in message, message
+    assert len(message) < 300, message  # the 7 KB header line is not in it
+
+
+def test_a_long_wrong_field_is_shortened_in_the_message(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(_lines(_with(2, "x" * 5000)))
+    with pytest.raises(DataError, match="'pixel2'") as info:
+        read_sign_mnist_csv(path)
+    assert len(str(info.value)) < 300
+
+
+def test_written_files_read_back_with_pandas_and_with_the_checker(tmp_path):
+    images, labels = small_split("test", n=30)
+    path = tmp_path / "out.csv"
+    with path.open("wb") as f:
+        csv_format.write_sign_mnist_csv(f, images, labels)
+    assert path.read_bytes() == csv_bytes(images, labels)  # the real files' exact format
+    table = pd.read_csv(path)
+    assert list(table.columns) == list(csv_format.HEADER)
+    np.testing.assert_array_equal(table.to_numpy()[:, 0], labels)
+    np.testing.assert_array_equal(read_sign_mnist_csv(path)[0], images)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from data_helpers import csv_bytes, isolate, leftovers, small_split
@@ -52,6 +54,7 @@ def test_first_load_downloads_and_verifies_second_uses_cache(monkeypatch, env, s
     assert x.shape == (30, 1, 28, 28) and y.shape == (30,)
     assert sorted(p.name for p in env.iterdir()) == [
         "sign_mnist_train.csv",
+        "sign_mnist_train.csv.lock",
         "sign_mnist_train.npz",
         "sign_mnist_train.npz.lock",
     ]
@@ -74,7 +77,8 @@ FAILURES = {
     "404": ("HTTP 404 Not Found", 1),
     "500": ("HTTP 500 Internal Server Error (tried 2 times)", 2),
     "truncated": ("truncated: received", 2),
-    "stall": ("did not answer within 0.5 s (timed out) (tried 2 times)", 2),
+    "stall": ("the server sent nothing for 0.5 s (timed out), so this try was given up", 1),
+    "stall-after-5k": ("sent nothing for 0.5 s after 5,120 bytes", 1),
     "html": ("HTML page instead of the CSV file (Content-Type 'text/html", 1),
     "html-as-text": ("HTML page instead of the CSV file (the body starts with '<')", 1),
 }
@@ -123,3 +127,37 @@ def test_connection_refused_is_a_data_error(env):
     with pytest.raises(DataError, match="could not connect"):
         load_sign_mnist("train", source="real")
     assert leftovers(env) == []
+
+
+def _bigger_files(monkeypatch, server, tmp_path) -> None:
+    """Serve a train file of about 60 KB, so that 5 KB is a small part of it."""
+    body = csv_bytes(*small_split("train", n=40))
+    server.files[download.FILE_NAMES["train"]] = body
+    (tmp_path / "big").write_bytes(body)
+    ids = dict(download.BLOB_IDS, train=git_blob_id(tmp_path / "big"))
+    monkeypatch.setattr(download, "BLOB_IDS", ids)
+
+
+def test_a_mirror_that_stalls_is_given_up_quickly_with_a_message_while_waiting(
+    monkeypatch, env, server, tmp_path, capsys
+):
+    _bigger_files(monkeypatch, server, tmp_path)
+    monkeypatch.setattr(download, "STALL_S", 0.4)
+    _use(monkeypatch, server, "stall-after-5k")
+    start = time.perf_counter()
+    with pytest.raises(DataError, match="sent nothing for 0.4 s after 5,120 bytes"):
+        load_sign_mnist("train", source="real")
+    assert time.perf_counter() - start < 3.0  # the server would go on stalling for 5 s
+    assert len(server.requests) == 1  # a stalled mirror is not waited for again
+    out = capsys.readouterr().out
+    assert "Waiting for" in out and "giving up after 0.4 s without progress" in out
+    assert leftovers(env) == []
+
+
+def test_a_slow_but_moving_download_goes_on(monkeypatch, env, server, tmp_path):
+    _bigger_files(monkeypatch, server, tmp_path)
+    monkeypatch.setattr(download, "STALL_S", 0.4)  # each piece comes within 0.1 s
+    _use(monkeypatch, server, "slow")  # 10 pieces: about 1 s in all, longer than STALL_S
+    start = time.perf_counter()
+    x, _ = load_sign_mnist("train", source="real")
+    assert len(x) == 40 and time.perf_counter() - start > 0.4

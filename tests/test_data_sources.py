@@ -5,22 +5,35 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 import warnings
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
-from data_helpers import CsvServer, closed_port_url, isolate, small_split, write_csv
+from data_helpers import (
+    CsvServer,
+    closed_port_url,
+    isolate,
+    refuse_writes,
+    small_split,
+    small_stand_in,
+    write_csv,
+)
 
 from lecture_utils.data import (
     SYNTHETIC_VERSION,
     DataError,
-    SyntheticDataWarning,
     data_source,
     download,
     load_sign_mnist,
+    sign_mnist_csv,
     source_note,
     sources,
+    table_to_tensors,
 )
 from lecture_utils.data.__main__ import main
 from lecture_utils.data.download import git_blob_id
@@ -37,14 +50,7 @@ def cache(monkeypatch, tmp_path):
 @pytest.fixture
 def generated(monkeypatch):
     """Make the stand-in small (48 images a split) and count how often it is generated."""
-    calls = []
-
-    def small(split, *, seed=0):
-        calls.append(split)
-        return generate(48, split_seed(seed, split))
-
-    monkeypatch.setattr(sources, "synthetic_sign_mnist", small)
-    return calls
+    return small_stand_in(monkeypatch)
 
 
 @pytest.fixture
@@ -115,25 +121,60 @@ def test_local_folder_missing_file_and_bad_file(local_folder, cache):
     assert data_source() is None
 
 
-def test_auto_falls_back_loudly_and_stays_synthetic(monkeypatch, cache, generated, capsys):
+def _counting_downloads(monkeypatch) -> list:
     attempts = []
     real_download = download.download
     monkeypatch.setattr(
         download, "download", lambda *a, **k: attempts.append(a) or real_download(*a, **k)
     )
-    with pytest.warns(SyntheticDataWarning, match="could not connect") as caught:
+    return attempts
+
+
+def test_auto_falls_back_saying_so_once_and_stays_synthetic(monkeypatch, cache, generated, capsys):
+    attempts = _counting_downloads(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would show a second copy, with a file path
         x, _ = load_sign_mnist("train")
-    assert "LECTURE_DATA=synthetic" in str(caught[0].message)
-    assert "make data" in str(caught[0].message)
-    out = capsys.readouterr().out
-    assert "WARNING: Could not get the real Sign Language MNIST data" in out
-    assert "48 images from the SYNTHETIC STAND-IN" in out
-    assert data_source().is_synthetic and source_note() != ""
-    assert len(attempts) == 1
-    with pytest.warns(SyntheticDataWarning, match="an earlier load in this session"):
+        out = capsys.readouterr().out
+        assert "WARNING: Could not get the real Sign Language MNIST data" in out
+        assert "could not connect" in out and "LECTURE_DATA=synthetic" in out
+        assert "make data" in out and "48 images from the SYNTHETIC STAND-IN" in out
+        assert data_source().is_synthetic and source_note() != ""
+        assert len(attempts) == 1
         load_sign_mnist("test")
+    out = capsys.readouterr().out
+    assert "Could not get the real" not in out  # said once is enough
+    assert "Sign Language MNIST test: 48 images from the SYNTHETIC STAND-IN" in out
     assert len(attempts) == 1  # no second wait for the network
     assert data_source().fingerprint == STAND_IN and data_source().split == "test"
+
+
+def test_the_fallback_message_names_no_path_of_this_machine(monkeypatch, tmp_path, capsys):
+    home = tmp_path / "home" / "student"
+    (home / "cache-file").parent.mkdir(parents=True)
+    (home / "cache-file").write_text("a file where the cache folder should be")
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    monkeypatch.setenv("LECTURE_CACHE", str(home / "cache-file"))
+    small_stand_in(monkeypatch)
+    load_sign_mnist("train")
+    out = capsys.readouterr().out
+    assert "USING THE SYNTHETIC STAND-IN" in out and "~/cache-file" in out
+    assert str(tmp_path) not in out
+
+
+def test_auto_falls_back_at_once_when_nothing_answers(monkeypatch, cache, generated):
+    opened = []
+    real_urlopen = urllib.request.urlopen
+    monkeypatch.setattr(
+        urllib.request, "urlopen", lambda *a, **k: opened.append(a) or real_urlopen(*a, **k)
+    )
+    monkeypatch.setattr(download, "TRIES", 3)  # as shipped
+    monkeypatch.setattr(download, "BACKOFF_S", 0.5)
+    start = time.perf_counter()
+    load_sign_mnist("train")
+    assert data_source().is_synthetic
+    assert len(opened) == 1  # a refused connection (or no DNS) is not tried again
+    assert time.perf_counter() - start < 5
 
 
 def test_real_without_network_is_an_error(monkeypatch, cache):
@@ -188,12 +229,12 @@ def test_auto_uses_real_data_when_it_can(monkeypatch, cache, served, capsys):
     assert "6 images from the cache (verified download)" in capsys.readouterr().out
 
 
-def test_auto_never_mixes_real_and_synthetic_splits(monkeypatch, cache, served, generated):
+def test_auto_never_mixes_real_and_synthetic_splits(monkeypatch, cache, served, generated, capsys):
     monkeypatch.setenv("LECTURE_DATA_URL", served.url("ok"))
     load_sign_mnist("train", source="real")  # only train is cached
     monkeypatch.setenv("LECTURE_DATA_URL", closed_port_url())
-    with pytest.warns(SyntheticDataWarning, match="sign_mnist_test.csv"):
-        x, _ = load_sign_mnist("train")
+    x, _ = load_sign_mnist("train")
+    assert "sign_mnist_test.csv" in capsys.readouterr().out
     assert data_source().is_synthetic and len(x) == 48
 
 
@@ -206,8 +247,7 @@ def test_main_fills_the_cache(monkeypatch, cache, served, capsys):
 
 
 def test_main_says_when_only_the_stand_in_could_be_had(cache, generated, capsys):
-    with pytest.warns(SyntheticDataWarning):
-        assert main([]) == 0
+    assert main([]) == 0
     assert "the cache now holds the SYNTHETIC STAND-IN only" in capsys.readouterr().out
 
 
@@ -233,22 +273,93 @@ def test_main_runs_as_a_module(cache):
 
 
 def test_a_failed_download_spares_other_processes_the_wait_until_make_data(
-    monkeypatch, cache, generated
+    monkeypatch, cache, generated, capsys
 ):
-    attempts = []
-    real_download = download.download
-    monkeypatch.setattr(
-        download, "download", lambda *a, **k: attempts.append(a) or real_download(*a, **k)
-    )
-    with pytest.warns(SyntheticDataWarning, match="could not connect"):
-        load_sign_mnist("train")
+    attempts = _counting_downloads(monkeypatch)
+    load_sign_mnist("train")
+    assert "could not connect" in capsys.readouterr().out
     assert len(attempts) == 1
     monkeypatch.setattr(sources, "_auto_fallbacks", set())  # as in a new notebook kernel
-    with pytest.warns(SyntheticDataWarning, match="less than 10 minutes ago failed.*make data"):
-        load_sign_mnist("train")
+    load_sign_mnist("train")
+    assert "less than 10 minutes ago failed" in capsys.readouterr().out
     assert len(attempts) == 1  # no new wait for the network
-    sources.forget_download_failure()  # what `make data` does first
+    download.forget_failure()  # what `make data` does first
     monkeypatch.setattr(sources, "_auto_fallbacks", set())
-    with pytest.warns(SyntheticDataWarning, match="could not connect"):
-        load_sign_mnist("train")
+    load_sign_mnist("train")
+    assert "could not connect" in capsys.readouterr().out
     assert len(attempts) == 2
+
+
+def _same_tensors(path: Path, split: str, source) -> None:
+    X, y = table_to_tensors(pd.read_csv(path))  # what notebook 01 does
+    X2, y2 = load_sign_mnist(split, source=source)
+    assert torch.equal(X, X2) and torch.equal(y, y2)
+
+
+def test_the_stand_in_csv_is_written_once_and_reads_as_the_loaded_tensors(cache, generated, capsys):
+    path = sign_mnist_csv("test", source="synthetic")
+    assert path == cache / f"{STAND_IN}-test.csv"
+    assert path.read_text().startswith("label,pixel1,pixel2,")
+    assert "Sign Language MNIST test: 48 images from the SYNTHETIC STAND-IN" in (
+        capsys.readouterr().out
+    )
+    assert data_source().is_synthetic and data_source().split == "test"
+    _same_tensors(path, "test", "synthetic")
+    written = path.stat().st_mtime_ns
+    assert sign_mnist_csv("test", source="synthetic") == path
+    assert path.stat().st_mtime_ns == written  # not written again
+    assert generated == ["test"]
+    assert sorted(p.name for p in cache.iterdir() if p.suffix != ".lock") == [
+        f"{STAND_IN}-test.csv",
+        f"{STAND_IN}-test.npz",
+    ]
+
+
+def test_the_stand_in_csv_goes_to_a_temporary_folder_if_the_cache_is_unusable(
+    monkeypatch, cache, generated, capsys
+):
+    cache.mkdir()
+    refuse_writes(monkeypatch, cache)
+    path = sign_mnist_csv("train", source="synthetic")
+    assert "into a temporary folder instead: The cache folder" in capsys.readouterr().out
+    assert path.parent != cache and path.is_file()
+    _same_tensors(path, "train", "synthetic")
+
+
+def test_the_real_csv_is_the_verified_download(monkeypatch, cache, served, capsys):
+    monkeypatch.setenv("LECTURE_DATA_URL", served.url("ok"))
+    path = sign_mnist_csv("train", source="real")
+    assert path == cache / "sign_mnist_train.csv"
+    assert git_blob_id(path) == download.BLOB_IDS["train"]
+    assert f"from a verified download, now cached in {path}" in capsys.readouterr().out
+    assert data_source().location == str(path)
+    _same_tensors(path, "train", "real")
+    (cache / "sign_mnist_train.csv").unlink()  # the binary copy stays; the CSV comes again
+    assert sign_mnist_csv("train", source="real") == path and path.is_file()
+    assert len(served.requests) == 2
+
+
+def test_the_local_csv_is_the_file_in_the_folder(cache, local_folder):
+    path = sign_mnist_csv("train", source=local_folder)
+    assert path == local_folder / "sign_mnist_train.csv"
+    assert data_source().kind == "local"
+    _same_tensors(path, "train", local_folder)
+
+
+@pytest.mark.parametrize("start", ["root", "notebooks"])
+def test_a_relative_data_folder_means_the_same_in_root_and_notebooks(
+    monkeypatch, tmp_path, cache, local_folder, start
+):
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "lecture-utils"\n')
+    monkeypatch.chdir(root if start == "root" else root / "notebooks")
+    monkeypatch.setenv("LECTURE_DATA", "../my copy")  # local_folder, seen from the root
+    x, _ = load_sign_mnist("test")
+    assert len(x) == 8 and data_source().location == str(local_folder)
+
+
+def test_an_invalid_relative_folder_states_the_rule(monkeypatch, tmp_path, cache):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match="A relative path is taken from the repository root"):
+        load_sign_mnist("train", source="no-such-folder")

@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from lecture_utils.data import pixels_to_tensors, table_to_tensors
@@ -23,11 +24,16 @@ def test_rows_become_one_channel_28x28_images_scaled_to_0_1():
     assert y.tolist() == [0, 24]
 
 
-def test_read_only_pixels_are_copied_without_a_warning():
-    pixels = np.zeros((3, 784), dtype=np.uint8)
-    pixels.setflags(write=False)
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+def test_the_labels_tensor_owns_its_memory(read_only):
+    pixels = np.zeros((2, 784), dtype=np.uint8)
+    labels = np.array([4, 5], dtype=np.int64)  # already int64: a plain wrap would share it
+    if read_only:  # as np.load and pandas (copy-on-write) hand arrays over
+        pixels.setflags(write=False)
+        labels.setflags(write=False)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        X, _ = pixels_to_tensors(pixels, np.array([1, 2, 3]))
-    X[0, 0, 0, 0] = 1.0
-    assert pixels[0, 0] == 0
+        warnings.simplefilter("error")  # torch warns (once per process) on read-only arrays
+        X, y = pixels_to_tensors(pixels, labels)
+    assert not np.shares_memory(y.numpy(), labels)
+    y[0] = 7  # training code may change y; the caller's array stays as it was
+    assert labels.tolist() == [4, 5] and X.shape == (2, 1, 28, 28)

@@ -1,7 +1,10 @@
-"""`make live` (tools/make_live.py) blanks the marked code and changes nothing else."""
+"""The live copies (tools/make_live.py, written by `make sync`) blank the marked code only."""
 
-import importlib.util
+import asyncio
+import os
+import sys
 from pathlib import Path
+from unittest import mock
 
 import jupytext
 import nbformat
@@ -9,11 +12,11 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = importlib.util.spec_from_file_location("make_live", ROOT / "tools" / "make_live.py")
-make_live = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(make_live)
+sys.path.insert(0, str(ROOT / "tools"))
+import make_live  # noqa: E402
 
 SOURCES = sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]-*.py"))
+LIVE = sorted((ROOT / "notebooks" / "live").glob("[0-9][0-9]-*.ipynb"))
 NO_SOURCES = "no notebooks/src/NN-slug.py in this checkout yet: nothing to compare"
 BADGE = (
     "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
@@ -35,6 +38,11 @@ DEMO = f"""# ---
 # {BADGE.format("03-demo")}
 #
 # What you will learn.
+#
+# *Reading the code:* a pair of `# ---` lines marks code
+# typed live in class.
+#
+# Where this sits.
 
 # %%
 import math
@@ -111,6 +119,7 @@ def _assert_blanked(original: nbformat.NotebookNode, live: nbformat.NotebookNode
             assert not any(_is_marker(line) for line in after.source.splitlines())
         elif index == 0:
             assert "Live-coding version" in after.source
+            assert "*Reading the code:*" not in after.source
             assert f"notebooks/{name}.ipynb)" not in after.source
         else:
             assert after.source == before.source
@@ -118,14 +127,19 @@ def _assert_blanked(original: nbformat.NotebookNode, live: nbformat.NotebookNode
 
 def test_marked_regions_are_blanked_and_nothing_else_changes(tmp_path):
     script = _write(tmp_path / "src", "03-demo", DEMO)
-    assert make_live.main(["--src", str(tmp_path / "src"), "--out", str(tmp_path / "live")]) == 0
+    assert make_live.update(tmp_path / "src", tmp_path / "live") == [
+        tmp_path / "live/03-demo.ipynb"
+    ]
     live = nbformat.read(tmp_path / "live" / "03-demo.ipynb", as_version=4)
     original = jupytext.read(script)
     _assert_blanked(original, live, "03-demo")
 
     title, first, second, _, third = (cell.source for cell in live.cells)
-    assert BADGE.format("live/03-demo") in title
-    assert title.startswith("# 03. Demo\n\n> **Live-coding version.**")
+    note = make_live.NOTE.format(name="03-demo")
+    live_badge = BADGE.format("live/03-demo")
+    assert (
+        title == f"# 03. Demo\n\n{live_badge}\n\nWhat you will learn.\n\n{note}\n\nWhere this sits."
+    )
     assert first == f"import math\n\n{make_live.PLACEHOLDER}"
     assert second.splitlines()[-2:] == [f"      {make_live.PLACEHOLDER}", "y = 2"]
     assert second.startswith('#| fig-cap: "A figure"\n#| fig-alt: "Alt text"\n')
@@ -134,81 +148,110 @@ def test_marked_regions_are_blanked_and_nothing_else_changes(tmp_path):
     assert "jupytext" not in live.metadata
 
 
+def test_without_a_reading_note_the_live_note_follows_the_badge():
+    markdown = f"# 03. Demo\n\n{BADGE.format('03-demo')}\n\nWhat you will learn."
+    note = make_live.NOTE.format(name="03-demo")
+    expected = f"# 03. Demo\n\n{BADGE.format('live/03-demo')}\n\n{note}\n\nWhat you will learn."
+    assert make_live.live_title(markdown, "03-demo") == expected
+    assert (
+        make_live.live_title("# 03. Demo\n\nText.", "03-demo") == f"# 03. Demo\n\n{note}\n\nText."
+    )
+
+
 def test_outputs_and_execution_counts_are_cleared():
     cell = nbformat.v4.new_code_cell("print(1)", execution_count=3)
     cell.outputs = [nbformat.v4.new_output("stream", text="1\n")]
     nb = nbformat.v4.new_notebook(cells=[cell])
-    live = make_live.live_notebook(nb, "01-x")
+    live = nbformat.reads(make_live.live_text(nb, "01-x"), as_version=4)
     assert live.cells[0].outputs == [] and live.cells[0].execution_count is None
     assert nb.cells[0].execution_count == 3  # the input is left alone
 
 
-def test_unbalanced_markers_name_file_and_cell_and_write_nothing(tmp_path, capsys):
+def test_unbalanced_markers_name_file_and_cell_and_write_nothing(tmp_path):
     _write(tmp_path / "src", "01-fine", DEMO)
     broken = _write(tmp_path / "src", "02-broken", "# %%\nx = 1\n\n# %%\n#---\ny = 2\n")
-    code = make_live.main(["--src", str(tmp_path / "src"), "--out", str(tmp_path / "live")])
-    assert code == 2
-    message = capsys.readouterr().err
-    assert str(broken) in message and "cell 2 ('#---')" in message and "odd number" in message
+    with pytest.raises(make_live.MarkerError) as error:
+        make_live.update(tmp_path / "src", tmp_path / "live")
+    message = str(error.value)
+    assert f"src/{broken.name}, cell 2 ('#---')" in message and "odd number" in message
     assert not (tmp_path / "live").exists()
 
 
-def test_output_is_deterministic_and_rewrites_nothing_unchanged(tmp_path, capsys):
+def test_output_is_deterministic_and_rewrites_nothing_unchanged(tmp_path):
     _write(tmp_path / "src", "03-demo", DEMO)
     for out in ("a", "b"):
-        make_live.main(["--src", str(tmp_path / "src"), "--out", str(tmp_path / out)])
+        make_live.update(tmp_path / "src", tmp_path / out)
     first = (tmp_path / "a" / "03-demo.ipynb").read_bytes()
     assert first == (tmp_path / "b" / "03-demo.ipynb").read_bytes()
-    capsys.readouterr()
-    make_live.main(["--src", str(tmp_path / "src"), "--out", str(tmp_path / "a")])
-    assert capsys.readouterr().out == ""
+    assert make_live.update(tmp_path / "src", tmp_path / "a") == []
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["03-demo.ipynb"]  # no temp files
 
 
-def test_check_reports_stale_missing_and_orphaned_notebooks(tmp_path, capsys):
+def test_check_reports_stale_missing_and_orphaned_notebooks(tmp_path):
     src, out = tmp_path / "src", tmp_path / "live"
-    args = ["--src", str(src), "--out", str(out)]
     _write(src, "03-demo", DEMO)
-    assert make_live.main([*args, "--check"]) == 1  # missing
-    make_live.main(args)
-    assert make_live.main([*args, "--check"]) == 0
+    assert make_live.update(src, out, check=True) == [out / "03-demo.ipynb"]  # missing
+    assert not out.exists()
+    make_live.update(src, out)
+    assert make_live.update(src, out, check=True) == []
 
     _write(src, "03-demo", DEMO.replace("x = math.pi", "x = math.tau"))
-    assert make_live.main([*args, "--check"]) == 0  # marked code never reaches the live copy
+    assert make_live.update(src, out, check=True) == []  # marked code never reaches the copy
     _write(src, "03-demo", DEMO.replace("import math", "import cmath as math"))
     (out / "09-gone.ipynb").write_text("{}", encoding="utf-8")
     before = (out / "03-demo.ipynb").read_bytes()
-    capsys.readouterr()
-    assert make_live.main([*args, "--check"]) == 1
-    err = capsys.readouterr().err
-    assert "03-demo.ipynb" in err and "09-gone.ipynb" in err
-    assert (out / "03-demo.ipynb").read_bytes() == before  # --check writes nothing
+    stale = [out / "03-demo.ipynb", out / "09-gone.ipynb"]
+    assert make_live.update(src, out, check=True) == stale
+    assert (out / "03-demo.ipynb").read_bytes() == before  # checking writes nothing
 
-    make_live.main(args)
+    assert make_live.update(src, out) == stale
     assert sorted(p.name for p in out.iterdir()) == ["03-demo.ipynb"]
-    assert make_live.main([*args, "--check"]) == 0
+    assert make_live.update(src, out, check=True) == []
 
 
 @pytest.mark.skipif(not SOURCES, reason=NO_SOURCES)
-def test_committed_live_notebooks_are_fresh_and_blanked(capsys):
-    assert make_live.main(["--check"]) == 0, capsys.readouterr().err
+def test_committed_live_notebooks_are_fresh_and_blanked():
+    src, out = ROOT / "notebooks" / "src", ROOT / "notebooks" / "live"
+    assert make_live.update(src, out, check=True) == [], "run `make sync`"
     for script in SOURCES:
-        live = nbformat.read(ROOT / "notebooks" / "live" / f"{script.stem}.ipynb", as_version=4)
+        live = nbformat.read(out / f"{script.stem}.ipynb", as_version=4)
         _assert_blanked(jupytext.read(script), live, script.stem)
 
 
-@pytest.mark.slow
+@pytest.fixture(scope="module")
+def live_runs() -> dict[str, BaseException | None]:
+    """Each live notebook run up to its first blank on the stand-in, all kernels at once."""
+
+    async def run(path: Path) -> BaseException | None:
+        nb = nbformat.read(path, as_version=4)
+        blanks = [
+            i for i, c in enumerate(nb.cells) if c.cell_type == "code" and _placeholders(c.source)
+        ]
+        nb.cells = nb.cells[: blanks[0]] if blanks else nb.cells
+        client = NotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=600,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        try:
+            await client.async_execute()
+        except Exception as error:  # reported by the test of that notebook
+            return error
+        return None
+
+    async def run_all() -> list[BaseException | None]:
+        return await asyncio.gather(*(run(path) for path in LIVE))
+
+    with mock.patch.dict(os.environ, {"LECTURE_DATA": "synthetic"}):
+        return dict(zip([p.stem for p in LIVE], asyncio.run(run_all()), strict=True))
+
+
 @pytest.mark.skipif(not SOURCES, reason=NO_SOURCES)
 @pytest.mark.parametrize("script", SOURCES or [None], ids=lambda p: getattr(p, "stem", "none"))
-def test_live_notebook_runs_up_to_its_first_blank(script, monkeypatch):
-    path = ROOT / "notebooks" / "live" / f"{script.stem}.ipynb"
-    assert path.exists(), f"{path} is missing: run `make live`"
-    nb = nbformat.read(path, as_version=4)
-    blanks = [
-        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and _placeholders(c.source)
-    ]
-    nb.cells = nb.cells[: blanks[0]] if blanks else nb.cells
-    monkeypatch.setenv("LECTURE_DATA", "synthetic")
-    NotebookClient(
-        nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
+def test_live_notebook_runs_up_to_its_first_blank(script, live_runs):
+    assert script.stem in live_runs, f"notebooks/live/{script.stem}.ipynb is missing: make sync"
+    error = live_runs[script.stem]
+    assert error is None, (
+        f"notebooks/live/{script.stem}.ipynb fails before its first blank:\n{error}"
+    )

@@ -1,19 +1,19 @@
-"""tools/lecture.py keeps each .ipynb in step with its edited .py, and never corrupts one."""
+"""tools/lecture.py: each .ipynb follows its edited .py, and `make lecture` writes back results."""
 
-import importlib.util
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "tools" / "lecture.py")
-tools = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tools)
+sys.path.insert(0, str(ROOT / "tools"))
+import lecture as tools  # noqa: E402
 
 SOURCE = """# %% [markdown]
-# # A title
+# # 01. A title
 
 # %%
 x = 1 + 1
@@ -22,6 +22,22 @@ x
 # %% tags=["remove-cell"]
 assert x == 2
 """
+RUN_SOURCE = """# %% [markdown]
+# # 01. Runs
+
+# %% tags=["colab-install"]
+import sys
+
+# %%
+import ipywidgets
+from lecture_utils.runlog import log_run
+
+display(ipywidgets.VBox([ipywidgets.IntSlider(3), ipywidgets.Button(description="Stop")]))
+log_run(data="stand-in")
+log_run(model="Tiny", threads=1, seconds=0.1, val_accuracy=0.625, epochs=1)
+print("ran", 6 * 7)
+"""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture
@@ -31,19 +47,29 @@ def folder(tmp_path):
     return tmp_path
 
 
+@pytest.fixture
+def project(tmp_path):
+    """A repository-shaped folder with one short notebook source."""
+    for name in ("_quarto.yml", "index.qmd"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "notebooks" / "src").mkdir(parents=True)
+    (tmp_path / "notebooks" / "src" / "01-runs.py").write_text(RUN_SOURCE)
+    return tmp_path
+
+
 def test_sync_creates_the_notebook_with_the_cells_and_tags_of_the_source(folder):
-    tools.sync(folder)
+    assert tools.sync(folder) == ["01-demo.ipynb"]
     notebook = nbformat.read(folder / "01-demo.ipynb", as_version=4)
     assert [cell.cell_type for cell in notebook.cells] == ["markdown", "code", "code"]
     assert notebook.cells[2].metadata["tags"] == ["remove-cell"]
-    assert tools.out_of_sync(folder) == []
+    assert tools.sync(folder, check=True) == [] and tools.sync(folder) == []
 
 
 def test_syncing_keeps_the_notebooks_widget_state(folder):
     tools.sync(folder)
     path = folder / "01-demo.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    notebook.metadata["widgets"] = {tools.WIDGET_STATE: {"state": {}}}
     nbformat.write(notebook, path)
     (folder / "src" / "01-demo.py").write_text(SOURCE.replace("1 + 1", "1 + 2"))
     tools.sync(folder)
@@ -59,20 +85,18 @@ def test_an_edited_source_is_reported_until_synced_and_outputs_of_unchanged_cell
     ]
     nbformat.write(notebook, path)
     source = folder / "src" / "01-demo.py"
-    source.write_text(SOURCE.replace("# # A title", "# # A better title"))
-    assert tools.out_of_sync(folder) == ["01-demo.ipynb differs from src/01-demo.py"]
+    source.write_text(SOURCE.replace("# # 01. A title", "# # 01. A better title"))
+    assert tools.sync(folder, check=True) == ["01-demo.ipynb"]
     tools.sync(folder)
     synced = nbformat.read(path, as_version=4)
-    assert synced.cells[0].source == "# A better title"
+    assert synced.cells[0].source == "# 01. A better title"
     assert synced.cells[1].outputs[0]["data"]["text/plain"] == "2"
-    assert tools.out_of_sync(folder) == []
+    assert tools.sync(folder, check=True) == []
 
 
-def test_missing_and_orphaned_notebooks_are_reported(folder):
-    assert tools.out_of_sync(folder) == ["01-demo.ipynb is missing"]
-    tools.sync(folder)
-    (folder / "02-orphan.ipynb").write_text((folder / "01-demo.ipynb").read_text())
-    assert tools.out_of_sync(folder) == ["02-orphan.ipynb has no src/02-orphan.py"]
+def test_a_missing_notebook_is_reported_and_checking_writes_nothing(folder):
+    assert tools.sync(folder, check=True) == ["01-demo.ipynb"]
+    assert not (folder / "01-demo.ipynb").exists()
 
 
 def test_a_failed_write_leaves_the_old_notebook_whole(folder, monkeypatch):
@@ -81,24 +105,82 @@ def test_a_failed_write_leaves_the_old_notebook_whole(folder, monkeypatch):
     before = path.read_text()
     (folder / "src" / "01-demo.py").write_text(SOURCE.replace("1 + 1", "2 + 2"))
 
-    real_fdopen = tools.os.fdopen
-
-    def disk_full(*args, **kwargs):  # the temporary file opens, then writing to it fails
-        file = real_fdopen(*args, **kwargs)
-        file.close()
+    def disk_full(self, data):  # half the bytes reach the temporary file, then the disk is full
+        with open(self, "wb") as file:
+            file.write(data[: len(data) // 2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(tools.os, "fdopen", disk_full)
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
     with pytest.raises(OSError, match="disk full"):
         tools.update_notebook(folder / "src" / "01-demo.py", path)
     assert path.read_text() == before
-    assert [p.name for p in folder.iterdir() if p.suffix == ".tmp"] == []
+    assert sorted(p.name for p in folder.iterdir()) == ["01-demo.ipynb", "src"]
+
+
+def widget_notebook(ids: list[str]) -> nbformat.NotebookNode:
+    """A notebook as nbclient stores it: a VBox (ids[0]) holding a slider (ids[1])."""
+    view = {WIDGET_VIEW: {"model_id": ids[0], "version_major": 2, "version_minor": 0}}
+    cell = nbformat.v4.new_code_cell("w", outputs=[nbformat.v4.new_output("display_data", view)])
+    cell.id = "widget"
+    state = {
+        ids[1]: {"model_name": "IntSliderModel", "state": {"value": 3}},
+        ids[0]: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{ids[1]}"]}},
+        ids[2]: {"model_name": "LayoutModel", "state": {}},  # referred to by no one
+    }
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb.metadata["widgets"] = {tools.WIDGET_STATE: {"state": state, "version_major": 2}}
+    return nb
+
+
+def test_widget_ids_are_numbered_by_first_appearance():
+    first = tools.stable_widget_ids(widget_notebook(["a" * 32, "b" * 32, "c" * 32]))
+    second = tools.stable_widget_ids(widget_notebook(["f" * 32, "0" * 31 + "7", "9" * 32]))
+    assert nbformat.writes(first) == nbformat.writes(second)
+    state = first.metadata["widgets"][tools.WIDGET_STATE]["state"]
+    vbox, slider = "0" * 31 + "1", "0" * 31 + "2"
+    assert first.cells[0].outputs[0].data[WIDGET_VIEW]["model_id"] == vbox
+    assert state[vbox]["state"]["children"] == [f"IPY_MODEL_{slider}"]
+    assert state[slider]["model_name"] == "IntSliderModel" and len(state) == 3
+
+
+def test_run_executes_writes_back_and_reports_the_training_runs(project, capsys):
+    assert tools.run([], root=project) == 0
+    path = project / "notebooks" / "01-runs.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
+    assert any(o.get("text") == "ran 42\n" for o in outputs)  # the executed notebook is stored
+    text = path.read_text()
+    assert '"model_id": "00000000000000000000000000000001"' in text
+    assert "IPY_MODEL_00000000000000000000000000000002" in text
+    assert "execution" not in json.dumps([c.metadata for c in notebook.cells])  # no timestamps
+    table = capsys.readouterr().out
+    row = next(line for line in table.splitlines() if line.startswith("01-runs "))
+    assert row.split()[3:] == ["stand-in", "Tiny", "1", "62.5%"]
+    assert "whole lecture:" in table
+
+    tools.run([], root=project)
+    assert path.read_text() == text  # a second run changes nothing
+
+
+def test_a_failing_notebook_is_left_unchanged(project, capsys):
+    tools.regenerate(project)
+    path = project / "notebooks" / "01-runs.ipynb"
+    source = project / "notebooks" / "src" / "01-runs.py"
+    source.write_text(RUN_SOURCE + "\n# %%\n1 / 0\n")
+    tools.regenerate(project)
+    before = path.read_text()
+    assert tools.run(["01"], root=project) == 1
+    assert path.read_text() == before
+    assert "FAILED, left unchanged: notebooks/01-runs.ipynb" in capsys.readouterr().err
 
 
 def test_the_committed_notebooks_match_their_sources():
-    if not list((ROOT / "notebooks" / "src").glob("*.py")):
-        pytest.skip("no notebooks yet")
-    assert tools.out_of_sync() == [], "run `make sync` after editing notebooks/src/*.py"
+    notebooks = ROOT / "notebooks"
+    assert tools.sync(notebooks, check=True) == [], "run `make sync`"
+    orphans = {p.stem for p in notebooks.glob("*.ipynb")} - {
+        p.stem for p in notebooks.glob("src/*.py")
+    }
+    assert not orphans, f"notebooks without a notebooks/src/*.py: {sorted(orphans)}"
 
 
 def test_the_committed_notebooks_are_valid_and_carry_outputs():

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+
+import pandas as pd
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -5,8 +9,8 @@ from matplotlib.figure import Figure
 import lecture_utils.data
 from lecture_utils import plotting
 from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
-from lecture_utils.models import ConvNet
-from lecture_utils.training import History
+from lecture_utils.models import LogisticRegression
+from lecture_utils.training import History, train
 
 SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
 
@@ -46,6 +50,8 @@ def test_figures_of_synthetic_data_say_so(synthetic_data):
         plotting.plot_letter_frequencies(y),
         plotting.plot_confusion(torch.eye(26, dtype=torch.int64)),
         plotting.show_image(X[0]),
+        plotting.plot_history(_history()),
+        plotting.plot_model_comparison([{"model": "M", "parameters": 1, "val_accuracy": 0.5}]),
     ):
         assert SYNTHETIC_NOTE in _texts(fig)
 
@@ -71,14 +77,85 @@ def test_confusion_matrix_is_annotated_with_letter_ticks_and_accuracy_title(real
     assert len(cell_texts) == 26 * 26 and cell_texts[:2] == ["3", "1"]
 
 
+def _history(epochs: int = 3, running: bool = True) -> History:
+    history = History()
+    for epoch in range(epochs):
+        history.train_loss.append(2.0 - 0.5 * epoch)
+        history.val_loss.append(2.1 - 0.3 * epoch)
+        history.train_accuracy.append(0.2 * (epoch + 1))
+        history.val_accuracy.append([0.2, 0.3, 1.0][epoch % 3])
+    if running:  # ten points per epoch, at each tenth
+        history.running_epochs = [step / 10 for step in range(1, 10 * epochs + 1)]
+        history.running_loss = [3.0 - step / 20 for step in range(10 * epochs)]
+        history.running_accuracy = [step / (10 * epochs) for step in range(10 * epochs)]
+    return history
+
+
 def test_history_plot_shows_training_and_validation_loss_and_accuracy(real_data):
-    history = History([2.0, 1.5, 1.0], [2.1, 1.8, 1.6], [0.2, 0.4, 0.6], [0.2, 0.3, 0.4])
-    fig = plotting.plot_history(history)
+    fig = plotting.plot_history(_history(running=False))
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_title() == "Cross-entropy loss" and acc_ax.get_title() == "Accuracy"
-    assert [line.get_label() for line in acc_ax.get_lines()] == ["Training", "Validation"]
-    assert list(loss_ax.get_lines()[1].get_ydata()) == [2.1, 1.8, 1.6]
-    assert acc_ax.get_ylim() == (0, 1)
+    labels = [line.get_label() for line in acc_ax.get_lines()]
+    assert labels == ["Training, after the epoch", "Validation, after the epoch"]
+    assert list(loss_ax.get_lines()[1].get_ydata()) == [2.1, 1.8, 1.5]
+    assert list(acc_ax.get_lines()[0].get_xdata()) == [1, 2, 3]
+
+
+def test_history_plot_draws_the_running_curve_within_each_epoch(real_data):
+    history = _history(epochs=1)
+    fig = plotting.plot_history(history)
+    for ax, metric in zip(fig.axes, ("loss", "accuracy"), strict=True):
+        running, after_train, after_val = ax.get_lines()
+        assert running.get_label() == "Training, running (each tenth of an epoch)"
+        assert list(running.get_xdata()) == history.running_epochs  # 0.1, 0.2, ..., 1.0
+        assert list(running.get_ydata()) == getattr(history, f"running_{metric}")
+        assert list(after_val.get_xdata()) == [1] and after_val.get_marker() == "o"
+        assert ax.get_xlim()[0] == 0 and ax.get_xlim()[1] >= 1
+
+
+def test_a_one_epoch_training_run_draws_a_curve_of_ten_points(real_data):
+    torch.manual_seed(0)
+    X, y = torch.rand(320, 1, 28, 28), torch.randint(0, 24, (320,))
+    history = train(
+        LogisticRegression(), (X, y), (X[:64], y[:64]), epochs=1, lr=0.1, progress=False
+    )
+    running, after_train, after_val = plotting.plot_history(history).axes[1].get_lines()
+    assert len(running.get_xdata()) == 10 and running.get_xdata()[-1] == 1.0
+    assert list(after_val.get_ydata()) == history.val_accuracy
+
+
+def test_accuracy_of_100_percent_is_drawn_whole_not_cut_at_the_top(real_data):
+    fig = plotting.plot_history(_history(epochs=3))
+    acc_ax = fig.axes[1]
+    validation = acc_ax.get_lines()[2]
+    assert max(validation.get_ydata()) == 1.0
+    bottom, top = acc_ax.get_ylim()
+    assert bottom == 0 and top > 1.0
+    assert not validation.get_clip_on()
+    assert acc_ax.get_yticks().max() == 1.0  # no tick at 104%
+
+
+def test_model_comparison_shows_parameters_and_accuracy_per_model(real_data):
+    rows = [
+        {"model": "LogisticRegression", "parameters": 20410, "val_accuracy": 0.54},
+        {"model": "SmallConvNet", "parameters": 60030, "val_accuracy": 0.72},
+        {"model": "ConvNet", "parameters": 57676, "val_accuracy": 0.9},
+    ]
+    for table in (rows, pd.DataFrame(rows)):
+        param_ax, acc_ax = plotting.plot_model_comparison(table).axes
+        # Bars run bottom to top, so the first row is drawn last (on top).
+        assert [bar.get_width() for bar in param_ax.patches] == [57676, 60030, 20410]
+        assert [bar.get_width() for bar in acc_ax.patches] == [0.9, 0.72, 0.54]
+        assert [t.get_text() for t in param_ax.get_yticklabels()][-1] == "LogisticRegression"
+        assert [t.get_text() for t in acc_ax.texts] == ["90.0%", "72.0%", "54.0%"]
+    # The lead's results table: indexed by model, with no accuracy for a model not trained yet.
+    table = pd.DataFrame(rows).set_index("model")
+    table.loc["ConvNet", "val_accuracy"] = None
+    param_ax, acc_ax = plotting.plot_model_comparison(table).axes
+    assert [t.get_text() for t in param_ax.get_yticklabels()][0] == "ConvNet"
+    assert [t.get_text() for t in acc_ax.texts] == ["not trained", "72.0%", "54.0%"]
+    with pytest.raises(KeyError, match="val_accuracy"):
+        plotting.plot_model_comparison([{"model": "ConvNet", "parameters": 1}])
 
 
 def test_kernel_plot_names_each_kernel():
@@ -93,33 +170,34 @@ def test_feature_map_plot_has_an_original_row_and_one_row_per_kernel(real_data):
     assert [fig.axes[row * 5].get_ylabel() for row in range(5)] == ["Original", *KERNEL_NAMES]
 
 
-def test_layer_features_show_the_chosen_layers_of_the_pipeline(real_data):
-    model = ConvNet()
-    fig = plotting.plot_layer_features(
-        model, torch.rand(1, 28, 28), layers=(0, 1, 3, 4), channels=(0, 1, 2)
-    )
-    titles = [ax.get_title() for ax in fig.axes[:4]]
-    assert titles == [
-        "Layer 0: Conv2d",
-        "Layer 1: MaxPool2d",
-        "Layer 3: Conv2d",
-        "Layer 4: MaxPool2d",
-    ]
-    assert fig.axes[5].get_images()[0].get_array().shape == (12, 12)  # channel 1 after max-pooling
-
-
-def test_layer_outputs_follow_the_pipeline_and_keep_the_training_mode():
-    model = ConvNet().train()
-    shapes = [
-        tuple(output.shape) for output in plotting.layer_outputs(model, torch.rand(1, 28, 28))
-    ]
-    assert shapes[0] == (100, 24, 24) and shapes[4] == (50, 5, 5) and shapes[-1] == (26,)
-    assert model.training
-
-
 @pytest.mark.cuda
 def test_plots_accept_cuda_tensors(real_data):
     X, y = _images()
-    plotting.show_images(X.cuda(), y.cuda())
-    plotting.plot_confusion(torch.eye(26, dtype=torch.int64).cuda())
-    plotting.plot_layer_features(ConvNet().cuda(), X[0].cuda())
+    fig = plotting.show_images(X.cuda(), y.cuda())
+    assert torch.equal(torch.from_numpy(fig.axes[0].get_images()[0].get_array().data), X[0, 0])
+    fig = plotting.plot_confusion(torch.eye(26, dtype=torch.int64).cuda())
+    assert fig.axes[0].get_title() == "Confusion matrix (accuracy 100.0%)"
+
+
+IMPORT_THEN_PLOT = """
+import sys
+from IPython.core.interactiveshell import InteractiveShell
+from matplotlib.figure import Figure
+
+shell = InteractiveShell.instance()
+png = shell.display_formatter.formatters["image/png"]
+import lecture_utils.plotting as plotting
+speed = sys.modules.get("lecture_utils.speed")  # tunes the allocator, but only for training
+print("after import:", Figure in png.type_printers, getattr(speed, "_tuned", False))
+plotting.plot_letter_frequencies(__import__("torch").tensor([0, 1]))
+print("after a figure:", Figure in png.type_printers)
+"""
+
+
+def test_importing_plotting_changes_nothing_until_a_figure_is_made():
+    """No IPython set-up and no allocator tuning at import time; the first figure then
+    registers the PNG display so that notebooks show it."""
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_THEN_PLOT], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == ["after import: False False", "after a figure: True"]

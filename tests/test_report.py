@@ -1,56 +1,49 @@
-import nbformat
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import lecture_utils.data
 from lecture_utils.data import DataSource
-from lecture_utils.report import (
-    RESULT_MIME,
-    format_table,
-    record_result,
-    results_in,
-    show_data_source,
-)
+from lecture_utils.report import data_name, format_table, show_data_source
+from lecture_utils.runlog import read_runs
 
 
-def test_recorded_results_are_found_in_an_executed_notebook():
+def _banner(monkeypatch, source, tmp_path):
     InteractiveShell.instance()
-    with capture_output() as captured:
-        record_result(model="ConvNet", val_accuracy=0.9)
-    output = captured.outputs[0]
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell(
-                outputs=[nbformat.v4.new_output("display_data", data=output.data)]
-            )
-        ]
-    )
-    assert results_in(notebook) == [{"model": "ConvNet", "val_accuracy": 0.9}]
-
-
-def test_the_data_banner_names_the_synthetic_stand_in(monkeypatch):
-    InteractiveShell.instance()
-    monkeypatch.setattr(
-        lecture_utils.data, "data_source", lambda: DataSource("synthetic", "train", 5, "s")
-    )
+    monkeypatch.setattr(lecture_utils.data, "data_source", lambda: source)
+    monkeypatch.setenv("LECTURE_RUN_LOG", str(tmp_path / "runs.jsonl"))
     with capture_output() as captured:
         show_data_source()
-    data = captured.outputs[0].data
-    assert (
-        "synthetic stand-in" in data["text/markdown"]
-        and "LECTURE_DATA=real" in data["text/markdown"]
-    )
-    assert data[RESULT_MIME] == {"data": "synthetic stand-in"}
+    return captured.outputs[0].data["text/markdown"], read_runs(tmp_path / "runs.jsonl")
 
 
-def test_the_data_banner_for_real_data(monkeypatch):
-    InteractiveShell.instance()
-    monkeypatch.setattr(
-        lecture_utils.data, "data_source", lambda: DataSource("cache", "train", 5, "r")
-    )
-    with capture_output() as captured:
-        show_data_source()
-    assert captured.outputs[0].data[RESULT_MIME] == {"data": "real (cache)"}
+def test_the_data_banner_names_the_synthetic_stand_in_and_how_it_was_made(monkeypatch, tmp_path):
+    text, runs = _banner(monkeypatch, DataSource("synthetic", "train", 5, "s"), tmp_path)
+    assert "synthetic stand-in" in text and "LECTURE_DATA=real" in text
+    assert "rank in the same order" in text
+    assert runs == [{"data": "synthetic stand-in"}]
+    assert data_name() == "the synthetic stand-in"
+
+
+def test_the_data_banner_for_real_data(monkeypatch, tmp_path):
+    text, runs = _banner(monkeypatch, DataSource("cache", "train", 5, "r"), tmp_path)
+    assert "Sign Language MNIST" in text and "stand-in" not in text
+    assert runs == [{"data": "real (cache)"}]
+    assert data_name() == "Sign Language MNIST"
+
+
+def test_runs_are_logged_only_where_make_lecture_asks_for_it(monkeypatch, tmp_path):
+    from lecture_utils.runlog import log_run
+
+    monkeypatch.delenv("LECTURE_RUN_LOG", raising=False)
+    log_run(model="ConvNet")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("LECTURE_RUN_LOG", str(tmp_path / "log"))
+    log_run(model="ConvNet", val_accuracy=0.5)
+    log_run(model="SmallConvNet")
+    assert read_runs(tmp_path / "log") == [
+        {"model": "ConvNet", "val_accuracy": 0.5},
+        {"model": "SmallConvNet"},
+    ]
 
 
 def test_tables_are_padded_to_their_widest_entry():

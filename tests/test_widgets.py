@@ -1,16 +1,20 @@
 """The explorers respond to their controls, driven from Python, and display a PNG even headless."""
 
+import io
+
 import ipywidgets
 import nbformat
+import numpy as np
+import PIL.Image
 import pytest
 import torch
 from nbclient import NotebookClient
 
 import lecture_utils.data
 from lecture_utils import widgets
+from lecture_utils.analysis import layer_outputs
 from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
 from lecture_utils.models import ConvNet, SmallConvNet
-from lecture_utils.plotting import layer_outputs
 
 SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
 PNG_MAGIC = b"\x89PNG"
@@ -91,6 +95,67 @@ def test_custom_kernel_grid_starts_from_the_preset_and_is_applied(real_data):
     assert torch.allclose(_shown_array(explorer.map_plot), explorer.feature_map)
 
 
+def test_choosing_a_preset_keeps_it_although_it_refills_the_custom_grid(real_data):
+    """Filling the grid from a preset must not count as typing into it (which selects Custom)."""
+    X, y = _images()
+    explorer = widgets.kernel_explorer(X, y)
+    explorer.kernel.value = "Horizontal"
+    assert explorer.kernel.value == "Horizontal"
+    assert explorer.axes[1].get_title() == "Kernel: Horizontal"
+    grid = torch.tensor([[cell.value for cell in row] for row in explorer.custom])
+    assert torch.equal(grid, line_kernels()[1])
+
+
+def test_explorers_open_on_the_image_the_page_discusses(real_data):
+    X, y = _images()
+    explorer = widgets.kernel_explorer(X, y, start=4)
+    assert explorer.image.value == 4 and explorer.axes[0].get_title() == "Image 4: letter E"
+    assert torch.equal(explorer.feature_map, apply_kernels(X[4:5], line_kernels()[0])[0, 0])
+    model = ConvNet()
+    explorer = widgets.activation_explorer(model, X, y, start=5)
+    assert explorer.image.value == 5
+    assert torch.equal(explorer.activation, layer_outputs(model, X[5])[0][0])
+    with pytest.raises(ValueError, match="start must be an index of the 6 images; got 6"):
+        widgets.kernel_explorer(X, y, start=6)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_quick_redraws_give_the_same_picture_as_drawing_everything(real_data):
+    X, y = _images()
+    kernels, activations = (
+        widgets.kernel_explorer(X, y),
+        widgets.activation_explorer(ConvNet(), X, y),
+    )
+    kernels.renderer.png()
+    activations.renderer.png()  # the background is kept from here on
+    kernels.image.value, kernels.kernel.value = 3, "Diagonal up"
+    activations.image.value, activations.layer.value, activations.channel.value = 2, 3, 9
+    for explorer in (kernels, activations):
+        quick = _pixels(explorer.renderer.png().data)
+        buffer = io.BytesIO()
+        explorer.fig.savefig(buffer, format="png")  # a complete draw of every artist
+        assert np.array_equal(quick, _pixels(buffer.getvalue()))
+
+
+def test_a_redraw_runs_torch_on_one_thread_and_restores_the_count(real_data, monkeypatch):
+    """One image's work is quicker on one thread when another process keeps a core busy."""
+    X, y = _images()
+    explorer = widgets.activation_explorer(ConvNet(), X, y)
+    seen = []
+    draw = explorer._draw
+    monkeypatch.setattr(explorer, "_draw", lambda: seen.append(torch.get_num_threads()) or draw())
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        explorer.channel.value = 3
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+
+
 def test_activation_explorer_follows_image_layer_and_channel(real_data):
     X, y = _images()
     torch.manual_seed(0)
@@ -113,6 +178,8 @@ def test_activation_explorer_follows_image_layer_and_channel(real_data):
     explorer.layer.value = 6  # 50 x 3 x 3: the picture takes the new shape
     assert explorer.activation_plot.get_array().shape == (3, 3)
     assert explorer.axes[1].get_xlim() == (-0.5, 2.5)
+    low, high = explorer.activation.min().item(), explorer.activation.max().item()
+    assert [label.get_text() for label in explorer.scale_labels] == [f"{high:.3g}", f"{low:.3g}"]
 
 
 def test_channel_slider_max_follows_the_layer_of_a_small_model(real_data):

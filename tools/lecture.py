@@ -1,70 +1,44 @@
-"""Keep the paired notebooks in sync and run the lecture.
+"""Regenerate everything derived from the notebook sources, and run the lecture.
 
-    python tools/lecture.py sync            # update every .ipynb from its .py (keeps outputs)
-    python tools/lecture.py check           # exit 1 if a pair differs (CI)
-    python tools/lecture.py run [01 03 ...] # sync, execute in place, print a summary table
+    python tools/lecture.py sync            # make sync: badges, each .ipynb, the live copies
+    python tools/lecture.py run [01 03 ...] # make lecture: sync, execute in place, a summary
 
-The percent-format `.py` in notebooks/src/ is the source that people edit. Syncing always goes
-from `.py` to `.ipynb` (never `jupytext --sync`, which can let a stale, freshly executed
-`.ipynb` overwrite an edited `.py`). Notebooks are written atomically, and a notebook whose
-execution fails is left as it was.
+People edit `notebooks/src/NN-slug.py`; `sync` writes their badges and install cells
+(colab.py), each `.ipynb` from its `.py` (never back, as `jupytext --sync` may; outputs of
+unchanged cells stay) and the live copies (make_live.py). `run` executes each notebook in a
+fresh kernel and writes it back, widget ids numbered so that a rerun changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import jupytext
 import nbformat
 from jupytext.combine import combine_inputs_with_outputs
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import colab  # noqa: E402
+import make_live  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-SOURCES = NOTEBOOKS / "src"
 FORMAT = "py:percent"
 CELL_TIMEOUT_S = 900
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def pairs(folder: Path = NOTEBOOKS) -> list[tuple[Path, Path]]:
-    """(source .py, notebook .ipynb) for every lecture notebook, in lecture order."""
+def pairs(folder: Path = ROOT / "notebooks") -> list[tuple[Path, Path]]:
+    """(source .py, .ipynb) for every lecture notebook in `folder`, in lecture order."""
     return [(py, folder / f"{py.stem}.ipynb") for py in sorted((folder / "src").glob("*.py"))]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that readers see either the old file or the complete new one."""
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def notebook_from_source(py: Path, ipynb: Path) -> nbformat.NotebookNode:
-    """The notebook that the .py describes, keeping what the .py does not carry.
-
-    Outputs of cells whose code is unchanged stay, and so does the notebook's own metadata
-    (for example the widget state that lets a saved page draw its widgets), except the
-    kernelspec, which the .py holds.
-    """
-    notebook = jupytext.read(py, fmt=FORMAT)
-    if ipynb.exists():
-        old = jupytext.read(ipynb)
-        notebook = combine_inputs_with_outputs(notebook, old, fmt=FORMAT)
-        metadata = nbformat.from_dict(dict(old.metadata))
-        if "kernelspec" in notebook.metadata:
-            metadata["kernelspec"] = notebook.metadata["kernelspec"]
-        notebook.metadata = metadata
-    return notebook
 
 
 def notebook_text(notebook: nbformat.NotebookNode) -> str:
@@ -73,127 +47,140 @@ def notebook_text(notebook: nbformat.NotebookNode) -> str:
     return jupytext.writes(notebook, fmt="ipynb").rstrip("\n") + "\n"
 
 
-def update_notebook(py: Path, ipynb: Path) -> bool:
-    """Bring one .ipynb in line with its .py; True if the file changed."""
-    text = notebook_text(notebook_from_source(py, ipynb))
+def update_notebook(py: Path, ipynb: Path, check: bool = False) -> bool:
+    """Bring one .ipynb in line with its .py (with `check`, write nothing); True if it differed."""
+    notebook = jupytext.read(py, fmt=FORMAT)
+    if ipynb.exists():
+        old = jupytext.read(ipynb)
+        notebook = combine_inputs_with_outputs(notebook, old, fmt=FORMAT)
+        kernelspec = notebook.metadata.get("kernelspec")
+        notebook.metadata = nbformat.from_dict(dict(old.metadata))
+        if kernelspec:
+            notebook.metadata["kernelspec"] = kernelspec
+    text = notebook_text(notebook)
     if ipynb.exists() and ipynb.read_text("utf-8") == text:
         return False
-    write_atomically(ipynb, text)
+    if not check:
+        colab.write_text(ipynb, text)
     return True
 
 
-def sync(folder: Path = NOTEBOOKS) -> None:
-    """Update every .ipynb from its .py, writing only those that change."""
-    for py, ipynb in pairs(folder):
-        if update_notebook(py, ipynb):
-            print(f"updated {ipynb.name} from src/{py.name}")
+def sync(folder: Path, check: bool = False) -> list[str]:
+    """Update each .ipynb in `folder` from its src/*.py; the names of those that differed."""
+    return [ipynb.name for py, ipynb in pairs(folder) if update_notebook(py, ipynb, check)]
 
 
-def _content(notebook: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
-    """What a pair must agree on: each cell's type, source and tags."""
-    return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in notebook.cells]
-
-
-def out_of_sync(folder: Path = NOTEBOOKS) -> list[str]:
-    """Pairs whose .ipynb does not hold exactly the code and text of its .py."""
-    problems = []
-    for py, ipynb in pairs(folder):
-        if not ipynb.exists():
-            problems.append(f"{ipynb.name} is missing")
-        elif _content(jupytext.read(ipynb)) != _content(jupytext.read(py, fmt=FORMAT)):
-            problems.append(f"{ipynb.name} differs from src/{py.name}")
-    orphans = {p.stem for p in folder.glob("*.ipynb")} - {py.stem for py, _ in pairs(folder)}
-    problems += [f"{stem}.ipynb has no src/{stem}.py" for stem in sorted(orphans)]
-    return problems
-
-
-def _peak_memory_mib(pid: int) -> float | None:
-    """A process's peak resident memory (Linux), or None where /proc is not available."""
+def regenerate(root: Path = ROOT) -> int:
+    """Everything derived from the sources: badges and install cells, .ipynb, live copies."""
+    notebooks = root / "notebooks"
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+        changed = colab.update(root)
+        changed += [f"notebooks/{name}" for name in sync(notebooks)]
+        live = make_live.update(notebooks / "src", notebooks / "live")
+        changed += [path.relative_to(root).as_posix() for path in live]
+    except (colab.ColabError, make_live.MarkerError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in changed:
+        print(f"updated {path}")
+    return 0
 
 
-def execute(ipynb: Path) -> tuple[nbformat.NotebookNode, float, float | None]:
-    """Run a notebook top to bottom in a fresh kernel; return it, its seconds and peak MiB."""
-    from nbclient import NotebookClient  # imported here: syncing and checking need no kernel
+def stable_widget_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with its random widget model ids renumbered by first appearance."""
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    order = [
+        out.data[WIDGET_VIEW]["model_id"]
+        for cell in notebook.cells
+        for out in cell.get("outputs", [])
+        if WIDGET_VIEW in out.get("data", {})
+    ]
+    refs = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+    for model in order:  # grows while it is walked: the models each model refers to
+        text = json.dumps(state.get(model, {}), sort_keys=True)
+        order += [ref for ref in refs.findall(text) if ref not in order]
+    order += sorted(set(state) - set(order), key=lambda m: refs.sub("", json.dumps(state[m])))
+    mapping = {old: uuid.UUID(int=i + 1).hex for i, old in enumerate(dict.fromkeys(order))}
+    text = re.sub(r"[0-9a-f]{32}", lambda m: mapping.get(m[0], m[0]), json.dumps(notebook))
+    return nbformat.from_dict(json.loads(text))
+
+
+def peak_memory_mib(pid: int) -> float | None:
+    """A process's peak resident memory, where Linux's /proc tells it."""
+    status = Path(f"/proc/{pid}/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    return next((int(ln.split()[1]) / 1024 for ln in lines if ln.startswith("VmHWM")), None)
+
+
+def execute(ipynb: Path, env: dict | None = None) -> tuple[nbformat.NotebookNode, float | None]:
+    """Run a notebook top to bottom in a fresh kernel (environment `env`); it and its peak MiB."""
+    from nbclient import NotebookClient  # imported here: syncing needs no kernel
 
     notebook = nbformat.read(ipynb, as_version=4)
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)  # timestamps of an earlier run
     client = NotebookClient(
         notebook,
         kernel_name="python3",
         timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(ipynb.parent)}},
-        store_widget_state=True,
-        record_timing=False,  # no timestamps in the stored notebooks: reruns change nothing
+        store_widget_state=True,  # so that saved pages can draw the widgets
+        record_timing=False,  # no timestamps in the stored notebooks
     )
-    start = time.perf_counter()
-    with client.setup_kernel():
+    with client.setup_kernel(env=env or dict(os.environ)):
         for index, cell in enumerate(notebook.cells):
             client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-        client.set_widgets_metadata()  # so that saved pages can render the widgets
-        peak = _peak_memory_mib(client.km.provisioner.process.pid)
-    return notebook, time.perf_counter() - start, peak
+        client.set_widgets_metadata()
+        peak = peak_memory_mib(client.km.provisioner.process.pid)
+    return stable_widget_ids(notebook), peak
 
 
-def run(selected: list[str]) -> int:
-    from lecture_utils.report import format_table, results_in
+HEADER = ("notebook", "seconds", "peak MiB", "data", "model trained", "threads", "val. accuracy")
 
-    start = time.perf_counter()
-    sync()
-    rows = []
-    for _, ipynb in pairs():
-        if selected and not any(ipynb.stem.startswith(prefix) for prefix in selected):
-            continue
-        print(f"running {ipynb.relative_to(ROOT)} ...", flush=True)
-        try:
-            notebook, seconds, peak = execute(ipynb)
-        except Exception as error:  # the stored notebook stays as it was
-            print(
-                f"FAILED: {ipynb.relative_to(ROOT)} was left unchanged.\n{error}", file=sys.stderr
-            )
-            return 1
-        write_atomically(ipynb, notebook_text(notebook))
-        results = results_in(notebook)
-        data = next((r["data"] for r in results if "data" in r), "")
-        accuracies = ", ".join(
-            f"{r['model']} {r['val_accuracy']:.1%}" for r in results if "model" in r
-        )
-        memory = f"{peak:.0f}" if peak is not None else "n/a"
-        rows.append((ipynb.stem, f"{seconds:.1f}", memory, data, accuracies or "-"))
-    header = ("notebook", "seconds", "peak MiB", "data", "validation accuracy")
-    print()
-    print(format_table(rows, header))
+
+def summary_rows(name: str, seconds: float, peak: float | None, runs: list[dict]) -> list[tuple]:
+    """One notebook's rows in the summary: one per training run in its run log (at least one)."""
+    data = [r["data"] for r in runs if "data" in r] or [os.environ.get("LECTURE_DATA", "auto")]
+    first = (name, f"{seconds:.1f}", f"{peak:.0f}" if peak else "n/a", str(data[-1]))
+    trained = [r for r in runs if "model" in r] or [{"model": "-"}]
+    return [
+        (*(first if i == 0 else [""] * 4), str(r["model"]), str(r.get("threads", "")))
+        + (f"{r['val_accuracy']:.1%}" if "val_accuracy" in r else "",)
+        for i, r in enumerate(trained)
+    ]
+
+
+def run(selected: list[str], root: Path = ROOT) -> int:
+    """Sync, execute the selected notebooks (all when empty) in place, print a summary table."""
+    from lecture_utils.runlog import ENV_VAR, read_runs
+
+    start, rows = time.perf_counter(), [HEADER]
+    if regenerate(root):
+        return 1
+    with tempfile.TemporaryDirectory(prefix="lecture-runs-") as logs:
+        for _, ipynb in pairs(root / "notebooks"):
+            if selected and not ipynb.name.startswith(tuple(selected)):
+                continue
+            print(f"running notebooks/{ipynb.name} ...", flush=True)
+            log, began = Path(logs) / f"{ipynb.stem}.jsonl", time.perf_counter()
+            try:
+                notebook, peak = execute(ipynb, {**os.environ, ENV_VAR: str(log)})
+            except Exception as error:  # the stored notebook stays as it was
+                print(f"FAILED, left unchanged: notebooks/{ipynb.name}\n{error}", file=sys.stderr)
+                return 1
+            colab.write_text(ipynb, notebook_text(notebook))
+            rows += summary_rows(ipynb.stem, time.perf_counter() - began, peak, read_runs(log))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    print("\n" + "\n".join("  ".join(map(str.ljust, row, widths)).rstrip() for row in rows))
     print(f"\nwhole lecture: {time.perf_counter() - start:.0f} s")
     return 0
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("command", choices=["sync", "check", "run"])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["sync", "run"])
     parser.add_argument("notebooks", nargs="*", help="prefixes such as 01 05 (run only)")
-    args = parser.parse_args()
-    if args.command == "sync":
-        sync()
-    elif args.command == "check":
-        problems = out_of_sync()
-        for problem in problems:
-            print(problem)
-        if problems:
-            print("Run `make sync` (python tools/lecture.py sync) after editing a .py.")
-            return 1
-        print(f"{len(pairs())} notebook pairs in sync")
-    else:
-        return run(args.notebooks)
-    return 0
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    return regenerate(args.root) if args.command == "sync" else run(args.notebooks, args.root)
 
 
 if __name__ == "__main__":

@@ -1,46 +1,37 @@
-"""Write the live-coding notebooks: the lecture with the code typed in class left blank.
+"""The live-coding notebooks: the lecture with the code typed in class left blank.
 
-In class the instructor types some of the code live while students follow in a copy where
-that code is missing. The source notebooks mark such code between two lines that read exactly
-`#---` inside a code cell (a comment, so the full notebooks still run; `ruff format` rewrites
-it as `# ---`, and both spellings count). For each paired script
-`notebooks/src/NN-slug.py` this writes `notebooks/live/NN-slug.ipynb`: outputs cleared, each
-marked region replaced by one placeholder comment, a note in the title cell, and the Colab
-badge pointing at the live copy. The live notebooks are committed because Colab opens
-notebooks straight from the repository; never edit them by hand, run `make live` instead.
-Output is deterministic, so `--check` (used by the tests) can tell a stale copy from a fresh one.
-
-Usage: python tools/make_live.py [--check] [--src notebooks/src] [--out notebooks/live]
+The sources mark code that the instructor types live between two `# ---` lines in a code
+cell (comments: the full notebooks still run). For each `notebooks/src/NN-slug.py`, `make
+sync` writes `notebooks/live/NN-slug.ipynb`: outputs cleared, each marked region one
+placeholder line, the title cell's `*Reading the code:*` paragraph replaced by a note on the
+live version, the Colab badge pointing at the copy. Committed (Colab opens them from the
+repository), deterministic, never edited by hand.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from pathlib import Path
 
 import jupytext
 import nbformat
+from colab import BADGE_LINE, TITLE, write_text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lecture import write_atomically  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-MARKER = re.compile(r"^\s*#\s?---\s*$")  # `#---`, or `# ---` as ruff format writes it
+MARKER = re.compile(r"^\s*#\s?---\s*$")
 PLACEHOLDER = "# live coding: we write this part together in class"
+READING_NOTE = "*Reading the code:*"
 NOTE = (
-    "> **Live-coding version.** Where a cell says `# live coding`, we write the code together "
-    "in class. The complete notebook is `notebooks/{name}.ipynb`."
+    "> **Live-coding version.** The cells that say `# live coding` are empty on purpose: we write "
+    "that code together in class. The complete notebook is `notebooks/{name}.ipynb`."
 )
 
 
 class MarkerError(ValueError):
-    """A code cell whose `#---` lines do not pair up."""
+    """A code cell whose `# ---` lines do not pair up."""
 
 
 def blank_regions(source: str) -> str:
-    """Replace each region between two `#---` lines (markers included) by the placeholder."""
+    """Replace each region between two `# ---` lines (markers included) by the placeholder."""
     kept, opening = [], None
     for line in source.splitlines(keepends=True):
         if not MARKER.match(line):
@@ -53,25 +44,27 @@ def blank_regions(source: str) -> str:
             kept.append(indent + PLACEHOLDER + line[len(line.rstrip("\r\n")) :])
             opening = None
     if opening is not None:
-        raise MarkerError("an odd number of '#---' lines: a blanked region is not closed")
+        raise MarkerError("an odd number of '# ---' lines: a blanked region is not closed")
     return "".join(kept)
 
 
-def add_live_note(source: str, name: str) -> str:
-    """Point the Colab badge at the live copy and add the note below the title line."""
-    source = re.sub(
-        r"(colab\.research\.google\.com/github/\S*?/notebooks/)" + re.escape(f"{name}.ipynb"),
-        rf"\g<1>live/{name}.ipynb",
-        source,
-    )
-    lines = source.splitlines()
-    title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
-    lines[title + 1 : title + 1] = ["", NOTE.format(name=name)]
-    return "\n".join(lines).lstrip("\n")
+def live_title(markdown: str, name: str) -> str:
+    """The title cell with the live note in place of the paragraph about the markers."""
+    paragraphs = re.split(r"\n\s*\n", markdown.strip("\n"))
+    note = NOTE.format(name=name)
+    at = next((i for i, p in enumerate(paragraphs) if p.startswith(READING_NOTE)), None)
+    if at is not None:
+        paragraphs[at] = note
+    else:  # after the title and its badge
+        at = next((i + 1 for i, p in enumerate(paragraphs) if BADGE_LINE.match("# " + p)), None)
+        at = at or next((i + 1 for i, p in enumerate(paragraphs) if TITLE.match(p)), 0)
+        paragraphs.insert(at, note)
+    text = "\n\n".join(paragraphs)  # the badge opens the live copy
+    return text.replace(f"/notebooks/{name}.ipynb)", f"/notebooks/live/{name}.ipynb)")
 
 
-def live_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """The live version of one notebook; `name` is its file stem, e.g. '03-kernels'."""
+def live_text(nb: nbformat.NotebookNode, name: str) -> str:
+    """The live version of one notebook, as file text; `name` is its stem, e.g. '03-kernels'."""
     nb = nbformat.from_dict(nb)  # a deep copy
     nb.metadata.pop("jupytext", None)  # the live copy is not paired with any script
     for index, cell in enumerate(nb.cells):
@@ -81,75 +74,29 @@ def live_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
                 cell.source = blank_regions(cell.source)
             except MarkerError as error:
                 first_line = cell.source.splitlines()[0] if cell.source else ""
-                raise MarkerError(f"cell {index + 1} ({first_line!r}): {error}") from None
+                raise MarkerError(
+                    f"src/{name}.py, cell {index + 1} ({first_line!r}): {error}"
+                ) from None
             cell.outputs, cell.execution_count = [], None
     title = next((cell for cell in nb.cells if cell.cell_type == "markdown"), None)
     if title is not None:
-        title.source = add_live_note(title.source, name)
-    return nb
-
-
-def render(script: Path) -> str:
-    """The live notebook's file contents for one paired percent script."""
-    try:
-        nb = live_notebook(jupytext.read(script), script.stem)
-    except MarkerError as error:
-        raise MarkerError(f"{script}: {error}") from None
+        title.source = live_title(title.source, name)
     return nbformat.writes(nb) + "\n"
 
 
-def expected_files(src: Path, out: Path) -> dict[Path, str]:
-    """Every live notebook that `src` yields, rendered in memory (raises before any write)."""
+def update(src: Path, out: Path, check: bool = False) -> list[Path]:
+    """Write the live notebooks that are missing or stale, remove orphans; those paths.
+
+    Every source is rendered before anything is written; with `check`, nothing is.
+    """
     scripts = sorted(src.glob("[0-9][0-9]-*.py"))
-    return {out / f"{script.stem}.ipynb": render(script) for script in scripts}
-
-
-def stale_files(expected: dict[Path, str], out: Path) -> list[Path]:
-    """Live notebooks that are missing, differ from `expected`, or have no source any more."""
-    stale = [
-        path
-        for path, text in expected.items()
-        if not path.exists() or path.read_text(encoding="utf-8") != text
-    ]
-    orphans = [path for path in sorted(out.glob("*.ipynb")) if path not in expected]
-    return stale + orphans
-
-
-def _shown(path: Path) -> str:
-    """A path as messages show it: relative to the repository when inside it."""
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=ROOT / "notebooks" / "src")
-    parser.add_argument("--out", type=Path, default=ROOT / "notebooks" / "live")
-    parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 when a live notebook is stale"
-    )
-    args = parser.parse_args(argv)
-    try:
-        expected = expected_files(args.src, args.out)
-    except MarkerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    stale = stale_files(expected, args.out)
-    if args.check:
+    wanted = {out / f"{py.stem}.ipynb": live_text(jupytext.read(py), py.stem) for py in scripts}
+    stale = [p for p, text in wanted.items() if not p.exists() or p.read_text("utf-8") != text]
+    orphans = [p for p in sorted(out.glob("*.ipynb")) if p not in wanted]
+    if not check:
+        out.mkdir(parents=True, exist_ok=True)
         for path in stale:
-            print(f"stale: {_shown(path)}", file=sys.stderr)
-        if stale:
-            print("run `make live` to regenerate the live notebooks", file=sys.stderr)
-        return 1 if stale else 0
-    for path in stale:
-        if path in expected:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, expected[path])
-            print(f"wrote {_shown(path)}")
-        else:
+            write_text(path, wanted[path])
+        for path in orphans:
             path.unlink()
-            print(f"removed {_shown(path)} (no source notebook)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return stale + orphans

@@ -1,7 +1,7 @@
 """Fill the cache ahead of class: ``python -m lecture_utils.data`` (what ``make data`` runs).
 
 Honours ``LECTURE_DATA`` (default auto: real data where reachable, else the stand-in, said
-loudly). Exits with status 1 when the requested data could not be had.
+loudly). Exits with status 1 when the requested data could not be had or cached.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cache import cache_dir
-from .errors import DataError
-from .sources import SPLITS, forget_download_failure, load_arrays, resolve_source
+from . import download
+from .cache import DataError, cache_dir, writable_folder
+from .sources import SPLITS, data_source, load_arrays, resolve_source
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,8 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         choice = resolve_source(args.source)
         print(f"Data source: {choice}; cache folder: {cache_dir()}")
-        forget_download_failure()  # try the network now, even if it failed a minute ago
-        kinds = {load_arrays(split, source=args.source)[1].kind for split in SPLITS}
+        writable_folder(cache_dir())  # filling the cache is the point: say at once if it cannot
+        download.forget_failure()  # try the network now, even if it failed a minute ago
+        kinds = set()
+        for split in SPLITS:
+            load_arrays(split, source=args.source)
+            kinds.add(data_source().kind)
     except DataError as exc:
         print(f"Could not prepare the data: {exc}", file=sys.stderr)
         return 1

@@ -1,13 +1,16 @@
-"""The cache folder, its binary (.npz) files, atomic writes and a per-file lock.
+"""Files on disk: where the cache lives, writes that are never half done, a lock, binary copies.
 
 Every write goes to a temporary file in the same folder and is moved into place with
 ``os.replace``, so a reader never sees half a file. A lock file around "build and write" keeps
-two processes (nbval runs notebooks in parallel) from doing the same download at once.
+two processes (nbval runs notebooks in parallel) from doing the same work at once; whoever holds
+it also deletes what a killed writer left behind. ``DataError`` lives here, at the bottom of the
+package, because every other module raises it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import zipfile
@@ -20,16 +23,49 @@ import numpy as np
 CACHE_ENV = "LECTURE_CACHE"
 APP_FOLDER = "lecture-cnn-asl"
 NPZ_FORMAT = 1  # bump when the layout of the .npz files changes
+RELATIVE_RULE = (
+    "A relative path is taken from the repository root (the folder at or above the working "
+    "directory that holds this project's pyproject.toml), else from the working directory"
+)
 
 Arrays = tuple[np.ndarray, np.ndarray]
+
+
+class DataError(ValueError):
+    """Sign Language MNIST data could not be read, fetched, cached or trusted; the message says why."""
 
 
 def cache_dir() -> Path:
     """The cache folder: ``$LECTURE_CACHE``, else a subfolder of the user's cache folder."""
     override = os.environ.get(CACHE_ENV, "").strip()
     if override:
-        return Path(override).expanduser()
+        return user_path(override)
     return _user_cache_root() / APP_FOLDER
+
+
+def user_path(value: str) -> Path:
+    """A path from an environment variable, the same for every command (see RELATIVE_RULE).
+
+    Notebook kernels start in ``notebooks/`` and ``make`` in the repository root, so
+    "relative to the working directory" would give the same setting two meanings.
+    """
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    return Path(os.path.normpath(project_root() / path))
+
+
+def project_root() -> Path:
+    """The nearest folder at or above the working directory holding this project's pyproject.toml."""
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        try:
+            text = (folder / "pyproject.toml").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if re.search(r'^name\s*=\s*"lecture-utils"', text, flags=re.MULTILINE):
+            return folder
+    return here
 
 
 def _user_cache_root() -> Path:
@@ -44,8 +80,30 @@ def _user_cache_root() -> Path:
     return Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".cache"
 
 
-class CacheMiss(Exception):
-    """A binary cache file that is missing, corrupt or stale; the message says which."""
+def shown(text: Path | str) -> str:
+    """A path or message as outputs show it: the home folder as ``~`` (notebooks store outputs)."""
+    return str(text).replace(str(Path.home()), "~")
+
+
+def writable_folder(folder: Path) -> Path:
+    """``folder``, created if missing, once a file could be made there; else a DataError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            why = "it, or a folder above it, is a file, not a folder"
+        elif isinstance(exc, PermissionError):
+            why = "no permission to write there"
+        else:
+            why = exc.strerror or type(exc).__name__
+        raise DataError(
+            f"The cache folder {folder} cannot be used: {why}. Set {CACHE_ENV} to a folder you "
+            f"can write to, or unset it to use {_user_cache_root() / APP_FOLDER}. {RELATIVE_RULE}."
+        ) from None
+    return folder
 
 
 @contextmanager
@@ -60,6 +118,66 @@ def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` while ``path`` is built and written.
+
+    POSIX uses ``fcntl.flock``, Windows ``msvcrt.locking``. Where neither exists the block runs
+    unlocked: atomic replaces still keep every file whole, two processes may just both build.
+    The holder deletes temporary files left beside ``path`` by a killed writer (only a lock
+    holder writes them, so none of them can be in use).
+    """
+    writable_folder(path.parent)
+    lock_path = path.with_name(path.name + ".lock")
+    with lock_path.open("a+b") as f:
+        locked = _lock(f)
+        try:
+            if locked:
+                for orphan in path.parent.glob(f".{path.name}.*"):
+                    orphan.unlink(missing_ok=True)
+            yield
+        finally:
+            if locked:
+                _unlock(f)
+
+
+def _lock(f) -> bool:
+    try:
+        import fcntl  # imported here: Windows has no fcntl, and tests collect there too
+    except ImportError:
+        pass
+    else:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        return True
+    try:
+        import msvcrt
+    except ImportError:
+        return False
+    f.seek(0)
+    while True:
+        try:
+            msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)  # itself retries for about 10 s
+            return True
+        except OSError:
+            continue
+
+
+def _unlock(f) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+class CacheMiss(Exception):
+    """A binary cache file that is missing, corrupt or stale; the message says which."""
 
 
 def write_npz(path: Path, images: np.ndarray, labels: np.ndarray, source_id: str) -> None:
@@ -100,69 +218,22 @@ def read_npz(path: Path, source_id: str) -> Arrays:
     return images, labels
 
 
-def cached_arrays(path: Path, source_id: str, build: Callable[[], Arrays]) -> tuple[Arrays, bool]:
-    """Return (arrays, True) from a valid cache file, else build them, cache them, (arrays, False).
+def cached_arrays(path: Path, source_id: str, build: Callable[[], Arrays]) -> Arrays:
+    """The arrays from a valid cache file, else built, cached and returned.
 
-    Building happens under a lock, so that concurrent processes build once and never clash.
+    Building happens under the lock, so that concurrent processes build once and never clash.
+    Raises DataError if the cache folder cannot be written.
     """
     try:
-        return read_npz(path, source_id), True
+        return read_npz(path, source_id)
     except CacheMiss:
         pass  # checked again under the lock: another process may be building it right now
-    path.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(path):
         try:
-            return read_npz(path, source_id), True
+            return read_npz(path, source_id)
         except CacheMiss as miss:
             if str(miss) != "missing":
                 print(f"The binary cache {path} is unusable ({miss}); rebuilding it.")
         arrays = build()
         write_npz(path, *arrays, source_id=source_id)
-    return arrays, False
-
-
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` (flock on POSIX, msvcrt on Windows)."""
-    lock_path = path.with_name(path.name + ".lock")
-    with lock_path.open("a+b") as f:
-        if _lock(f):
-            try:
-                yield
-            finally:
-                _unlock(f)
-        else:  # no locking primitive: atomic replaces still keep every file whole
-            yield
-
-
-def _lock(f) -> bool:
-    try:
-        import fcntl
-    except ImportError:
-        pass
-    else:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        return True
-    try:
-        import msvcrt
-    except ImportError:
-        return False
-    f.seek(0)
-    while True:
-        try:
-            msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)  # itself retries for about 10 s
-            return True
-        except OSError:
-            continue
-
-
-def _unlock(f) -> None:
-    try:
-        import fcntl
-    except ImportError:
-        import msvcrt
-
-        f.seek(0)
-        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-    else:
-        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return arrays

@@ -1,43 +1,32 @@
-"""Read and validate Sign Language MNIST CSV files (``label,pixel1,...,pixel784``).
+"""Sign Language MNIST's CSV files (``label,pixel1,...,pixel784``): read, check, write, to tensors.
 
-A fast path (pandas; pyarrow's multithreaded parser where it helps) reads a valid full-size
-file in well under a second. Only when that path finds something wrong does a slow,
-line-by-line diagnostic pass run, to name the exact line, column and rule that was broken.
+pandas reads a valid full-size file in about a second. Only when that finds something wrong
+does a slow, line-by-line diagnostic pass run, to name the exact line, column and rule broken.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import re
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+import torch
 
-from .errors import DataError
+from .cache import DataError
 
 VALID_LABELS = tuple(i for i in range(25) if i != 9)  # J (9) and Z (25) need motion
 N_PIXELS = 28 * 28
 HEADER = ("label", *(f"pixel{i}" for i in range(1, N_PIXELS + 1)))
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def _engine() -> str:
-    """pandas' parser to use: pyarrow's (multithreaded) given 4+ cores and pyarrow, else C.
-
-    Measured on 2 cores for the 27,455-row file: C engine 0.6 s, pyarrow 0.8-1.2 s (its
-    threads had no spare core); pyarrow parses in parallel, so it pays off with more cores.
-    """
-    if (os.cpu_count() or 1) < 4:
-        return "c"
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return "c"
-    return "pyarrow"
+_NOT_TEXT = {  # first bytes of files that are not CSV text, and how to fix each
+    b"\x1f\x8b": "holds gzip-compressed data; decompress it: `mv {0} {0}.gz && gunzip {0}.gz`",
+    b"PK\x03\x04": "is a zip archive; unzip it and use the CSV file inside instead",
+}
 
 
 def read_sign_mnist_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -53,27 +42,48 @@ def read_sign_mnist_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     if values is None or not _values_ok(values):
         _diagnose(path)  # raises with the line and column
         raise DataError(f"{path}: could not be parsed as a Sign Language MNIST CSV")
-    if len(values) == 0:
-        raise DataError(f"{path}: no data rows after the header (at least one image is needed)")
     labels = values[:, 0].astype(np.int64)
     images = values[:, 1:].astype(np.uint8).reshape(-1, 28, 28)
     return images, labels
 
 
+def write_sign_mnist_csv(f: BinaryIO, images: np.ndarray, labels: np.ndarray) -> None:
+    """Write images and labels in the real files' format (what ``pd.read_csv`` reads back)."""
+    words = [str(v) for v in range(256)]
+    f.write((",".join(HEADER) + "\n").encode())
+    rows = np.column_stack([labels, images.reshape(len(images), -1)])
+    for start in range(0, len(rows), 4096):  # a few MB of text at a time
+        lines = (",".join([words[v] for v in row]) for row in rows[start : start + 4096].tolist())
+        f.write(("\n".join(lines) + "\n").encode())
+
+
 def _check_header(path: Path) -> None:
-    """Require the header to be exactly ``label,pixel1,...,pixel784``."""
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
+    """Require a text file whose first line is exactly ``label,pixel1,...,pixel784``."""
+    with path.open("rb") as f:
+        start = f.read(4)
+    for magic, problem in _NOT_TEXT.items():
+        if start.startswith(magic):
+            raise DataError(f"{path}: not a CSV text file: it {problem.format(path.name)}")
+    # utf-8-sig: spreadsheet programs start "CSV UTF-8" files with a byte-order mark
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         first = f.readline()
     if not first.strip():
         raise DataError(
             f"{path}: line 1: empty file or header; expected 'label,pixel1,...,pixel784'"
         )
     names = next(csv.reader([first]))
+    if len(names) == 1:
+        for sep, word in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in first:
+                raise DataError(
+                    f"{path}: line 1: the fields are separated by {word}, not commas; save the "
+                    "file as comma-separated values (header 'label,pixel1,...,pixel784')"
+                )
     for i, (found, expected) in enumerate(zip(names, HEADER, strict=False), start=1):
         if found != expected:
             raise DataError(
                 f"{path}: line 1, column {i}: header must be 'label,pixel1,...,pixel784'; "
-                f"expected {expected!r} here, found {found!r}"
+                f"expected {expected!r} here, found {_clip(found)}"
             )
     if len(names) != len(HEADER):
         raise DataError(
@@ -82,29 +92,32 @@ def _check_header(path: Path) -> None:
         )
 
 
+def _clip(text: str, limit: int = 40) -> str:
+    """``repr(text)``, shortened: a message shows what was found, not a whole line."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 def _fast_parse(path: Path) -> np.ndarray | None:
     """Parse the whole file into an int64 array (N, 785), or None if it is not all integers."""
     try:
-        engine = _engine()
-        # index_col=False: else the C parser takes a surplus first field as the row index.
-        options = {"index_col": False} if engine == "c" else {}
         with warnings.catch_warnings():
             # e.g. a row with a surplus field: pandas warns and drops data; we diagnose instead
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(path, engine=engine, **options)
+            # index_col=False: else pandas takes a surplus first field as the row index.
+            frame = pd.read_csv(path, index_col=False)
     except Exception:  # any parser complaint: let the diagnostic pass explain it
         return None
-    if frame.shape[1] != len(HEADER) or any(dtype.kind not in "iu" for dtype in frame.dtypes):
+    if (
+        len(frame) == 0
+        or frame.shape[1] != len(HEADER)
+        or any(dtype.kind not in "iu" for dtype in frame.dtypes)
+    ):
         return None
-    if len(frame) == 0:
-        return np.empty((0, len(HEADER)), dtype=np.int64)
     return frame.to_numpy(dtype=np.int64)
 
 
 def _values_ok(values: np.ndarray) -> bool:
     """Check the value ranges of a parsed array, all at once."""
-    if len(values) == 0:
-        return True
     pixels = values[:, 1:]
     return bool(pixels.min() >= 0 and pixels.max() <= 255) and bool(
         np.isin(values[:, 0], VALID_LABELS).all()
@@ -113,12 +126,24 @@ def _values_ok(values: np.ndarray) -> bool:
 
 def _diagnose(path: Path) -> None:
     """Walk the file line by line and raise a DataError at the first broken rule."""
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f)
         next(reader)  # the header was checked already
         rows = 0
-        for row in reader:
+        while True:
+            start = reader.line_num + 1  # where the next row begins
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # a field longer than csv's limit: an open quote ate the file
+                row = None
             line = reader.line_num
+            if row is None or line != start:  # one row over several lines: an open quote
+                raise DataError(
+                    f'{path}: line {start}: a double quote (") opens a field that runs on '
+                    "into the lines below; remove it or add its closing partner"
+                )
             if not row:
                 continue  # blank lines are skipped, as pandas does
             rows += 1
@@ -140,7 +165,7 @@ def _check_value(path: Path, line: int, column: str, text: str) -> None:
     if not value:
         raise DataError(f"{where}: missing value (every field must hold an integer)")
     if not _INTEGER.fullmatch(value):
-        raise DataError(f"{where}: {text!r} is not an integer")
+        raise DataError(f"{where}: {_clip(text)} is not an integer")
     number = int(value)
     if column == "label":
         if number == 9:
@@ -152,3 +177,18 @@ def _check_value(path: Path, line: int, column: str, text: str) -> None:
             raise DataError(f"{where}: label {number} is out of range (labels are 0..24 without 9)")
     elif not 0 <= number <= 255:
         raise DataError(f"{where}: pixel value {number} is out of range (pixels are 0..255)")
+
+
+def pixels_to_tensors(pixels: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows of 784 grey levels (0-255) -> float images (N, 1, 28, 28) in [0, 1], and int64 labels."""
+    X = torch.from_numpy(np.array(pixels, dtype=np.uint8))  # a copy that torch may own
+    X = X.reshape(-1, 1, 28, 28)  # (image, channel, row, column)
+    X = X.to(torch.float32) / 255  # grey levels 0..255 -> 0..1
+    y = torch.from_numpy(np.array(labels, dtype=np.int64))
+    return X, y
+
+
+def table_to_tensors(table: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
+    """Turn the table into a stack of images and a vector of labels, ready for a model."""
+    pixels = table.drop(columns="label").to_numpy(dtype=np.uint8)
+    return pixels_to_tensors(pixels, table["label"].to_numpy())

@@ -1,15 +1,18 @@
-"""Download the pinned Sign Language MNIST CSV files and verify them by their git blob ids.
+"""The real data: the pinned CSV files, downloaded once, verified by git blob id, kept in the cache.
 
-Each file streams into a temporary file in the cache folder (with a progress bar), is checked
-against the git blob id of the commit the lecture notes pinned, and only then is moved into
-place. Every failure becomes a DataError that says what happened and what to do about it.
+Cache layout per split: ``sign_mnist_<split>.csv`` (the verified download), ``.npz`` (its
+parsed arrays, tagged with the CSV's blob id) and ``.lock`` files. A corrupt or stale ``.npz``
+is rebuilt from the CSV; a CSV that no longer matches its blob id is downloaded again. Every
+failure becomes a DataError that says what happened and what to do about it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,8 +22,8 @@ from types import MappingProxyType
 
 from tqdm.auto import tqdm
 
-from .cache import atomic_path
-from .errors import DataError
+from .cache import Arrays, DataError, atomic_path, cache_dir, cached_arrays, file_lock
+from .csv_format import read_sign_mnist_csv
 
 URL_ENV = "LECTURE_DATA_URL"
 DEFAULT_BASE_URL = (
@@ -37,9 +40,14 @@ PINNED_BLOB_IDS = MappingProxyType(
 # The ids every load checks against. Only tests replace this (with the ids of their own files).
 BLOB_IDS: Mapping[str, str] = PINNED_BLOB_IDS
 
-TIMEOUT_S = 30.0  # for connecting and for each read: a stalled server fails instead of hanging
-TRIES = 3  # timeouts, connection errors, truncated bodies and 5xx answers are retried
+# A server that sends nothing for this long (to connect, answer or go on) ends the download,
+# without another try: in a lecture hall a stalled mirror must not freeze the first cell.
+STALL_S = 20.0
+TRIES = 3  # 5xx answers, truncated bodies and dropped connections are tried again
 BACKOFF_S = 0.5  # wait before the second try; doubled before each further one
+# After a failed download, auto mode stops trying for a while, also in other processes: in a
+# lecture hall without network, each notebook would otherwise wait for the network again.
+OFFLINE_MEMORY_S = 600
 
 ADVICE = (
     "To fix it: try again later, set LECTURE_DATA_URL to a mirror that serves the same files, "
@@ -48,7 +56,7 @@ ADVICE = (
 
 
 class _Retryable(Exception):
-    """A failure that a later try may not repeat (timeout, dropped connection, 5xx)."""
+    """A failure that a later try may not repeat (5xx answer, truncated body, dropped line)."""
 
 
 def base_url() -> str:
@@ -70,23 +78,63 @@ def git_blob_id(path: Path) -> str:
     return digest.hexdigest()
 
 
+_blob_memo: dict[tuple[str, int, int], str] = {}
+
+
+def blob_id_memo(path: Path) -> str:
+    """git_blob_id, remembered while the file's size and modification time stay the same."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _blob_memo:
+        _blob_memo[key] = git_blob_id(path)
+    return _blob_memo[key]
+
+
+def real_csv(split: str) -> Path:
+    """The verified CSV file of one split in the cache, downloaded first where it is missing."""
+    path = cache_dir() / FILE_NAMES[split]
+    blob_id = BLOB_IDS[split]
+    if path.is_file() and blob_id_memo(path) == blob_id:
+        return path
+    with file_lock(path):
+        if path.is_file() and blob_id_memo(path) != blob_id:
+            print(f"The cached {path} does not match its pinned checksum; downloading again.")
+            path.unlink()
+        if not path.is_file():
+            download(file_url(split), path, expected_blob_id=blob_id)
+    return path
+
+
+def real_arrays(split: str) -> tuple[Arrays, bool]:
+    """The arrays of one split from the binary cache, else from the CSV; True if downloaded now."""
+    npz = cache_dir() / FILE_NAMES[split].replace(".csv", ".npz")
+    csv, downloaded = cache_dir() / FILE_NAMES[split], []
+
+    def build() -> Arrays:
+        downloaded.append(not (csv.is_file() and blob_id_memo(csv) == BLOB_IDS[split]))
+        return read_sign_mnist_csv(real_csv(split))
+
+    arrays = cached_arrays(npz, BLOB_IDS[split], build)
+    return arrays, any(downloaded)
+
+
 def download(
     url: str,
     dest: Path,
     *,
     expected_blob_id: str,
-    timeout: float | None = None,
+    stall_s: float | None = None,
     tries: int | None = None,
     backoff_s: float | None = None,
 ) -> None:
     """Download ``url`` to ``dest`` if and only if its bytes match ``expected_blob_id``."""
-    timeout = TIMEOUT_S if timeout is None else timeout
+    stall_s = STALL_S if stall_s is None else stall_s
     tries = TRIES if tries is None else tries
     backoff_s = BACKOFF_S if backoff_s is None else backoff_s
     dest.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, tries + 1):
         try:
-            _download_once(url, dest, expected_blob_id, timeout)
+            _download_once(url, dest, expected_blob_id, stall_s)
             return
         except _Retryable as exc:
             if attempt == tries:
@@ -95,12 +143,12 @@ def download(
             time.sleep(backoff_s * 2 ** (attempt - 1))
 
 
-def _download_once(url: str, dest: Path, expected_blob_id: str, timeout: float) -> None:
+def _download_once(url: str, dest: Path, expected_blob_id: str, stall_s: float) -> None:
     """One try: stream to a temporary file, check it, move it into place."""
     request = urllib.request.Request(url, headers={"User-Agent": "lecture-utils"})
-    with atomic_path(dest, suffix=".part") as tmp:
+    with atomic_path(dest, suffix=".part") as tmp, _Watchdog(url, stall_s) as watchdog:
         try:
-            response = urllib.request.urlopen(request, timeout=timeout)
+            response = urllib.request.urlopen(request, timeout=stall_s)
         except urllib.error.HTTPError as exc:
             exc.close()
             answer = f"the server answered HTTP {exc.code} {exc.reason}"
@@ -108,11 +156,17 @@ def _download_once(url: str, dest: Path, expected_blob_id: str, timeout: float) 
                 raise _Retryable(answer) from None
             raise DataError(f"Could not download {url}: {answer}. {ADVICE}") from None
         except urllib.error.URLError as exc:
-            raise _Retryable(f"could not connect ({exc.reason})") from None
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
-            raise _Retryable(_describe(exc, timeout)) from None
+            if isinstance(exc.reason, TimeoutError):
+                raise DataError(_stalled(url, 0, stall_s)) from None
+            # Refused, no DNS, no route: that fails at once and again at once, so no retry.
+            message = f"Could not download {url}: could not connect ({exc.reason}). {ADVICE}"
+            raise DataError(message) from None
+        except TimeoutError:
+            raise DataError(_stalled(url, 0, stall_s)) from None
+        except (OSError, http.client.HTTPException) as exc:  # e.g. dropped before answering
+            raise _Retryable(_describe(exc)) from None
         with response:
-            blob_id = _stream(response, tmp, url, timeout)
+            blob_id = _stream(response, tmp, url, stall_s, watchdog)
         if blob_id != expected_blob_id:
             raise DataError(
                 f"Could not use the download from {url}: its checksum does not match "
@@ -121,7 +175,7 @@ def _download_once(url: str, dest: Path, expected_blob_id: str, timeout: float) 
             )
 
 
-def _stream(response: http.client.HTTPResponse, tmp: Path, url: str, timeout: float) -> str:
+def _stream(response, tmp: Path, url: str, stall_s: float, watchdog: _Watchdog) -> str:
     """Copy the body to ``tmp`` with a progress bar and return its git blob id."""
     content_type = response.headers.get("Content-Type", "")
     if "html" in content_type.lower():
@@ -136,21 +190,35 @@ def _stream(response: http.client.HTTPResponse, tmp: Path, url: str, timeout: fl
             tmp.open("wb") as out,
             tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024, desc=name) as bar,
         ):
-            while chunk := response.read(1 << 16):
+            while chunk := response.read1(1 << 16):
                 if received == 0 and chunk.lstrip()[:1] == b"<":
                     raise DataError(_html_message(url, "the body starts with '<'"))
+                watchdog.progress()
                 out.write(chunk)
                 if digest is not None:
                     digest.update(chunk)
                 received += len(chunk)
                 bar.update(len(chunk))
-    except (TimeoutError, OSError, http.client.HTTPException) as exc:
-        raise _Retryable(
-            f"the download broke off after {received:,} bytes: {_describe(exc, timeout)}"
-        ) from None
+    except TimeoutError:
+        raise DataError(_stalled(url, received, stall_s)) from None
+    except (OSError, http.client.HTTPException) as exc:
+        broke_off = f"the download broke off after {received:,} bytes: {_describe(exc)}"
+        raise _Retryable(broke_off) from None
     if expected is not None and received != expected:
         raise _Retryable(f"the body was truncated: received {received:,} of {expected:,} bytes")
     return digest.hexdigest() if digest is not None else git_blob_id(tmp)
+
+
+def _stalled(url: str, received: int, stall_s: float) -> str:
+    after = f" after {received:,} bytes" if received else ""
+    return (
+        f"Could not download {url}: the server sent nothing for {stall_s:g} s{after} "
+        f"(timed out), so this try was given up. {ADVICE}"
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _html_message(url: str, evidence: str) -> str:
@@ -160,7 +228,60 @@ def _html_message(url: str, evidence: str) -> str:
     )
 
 
-def _describe(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, TimeoutError):
-        return f"the server did not answer within {timeout:g} s (timed out)"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+class _Watchdog:
+    """Say so while a server is silent; the socket's timeout (``stall_s``) then ends the try."""
+
+    def __init__(self, url: str, stall_s: float) -> None:
+        self.url, self.stall_s = url, stall_s
+        self.last = time.monotonic()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> _Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def progress(self) -> None:
+        self.last = time.monotonic()
+
+    def _watch(self) -> None:
+        patience = self.stall_s / 4  # say something after a quarter of the allowed silence
+        said_at = None
+        while not self._done.wait(patience / 4):
+            if self.last != said_at and time.monotonic() - self.last >= patience:
+                said_at = self.last
+                print(
+                    f"Waiting for {self.url}: no data for {patience:g} s; giving up after "
+                    f"{self.stall_s:g} s without progress."
+                )
+
+
+def recent_failure() -> str | None:
+    """Why the last download from this URL into this cache failed, if under OFFLINE_MEMORY_S ago."""
+    marker = _failure_marker()
+    try:
+        if time.time() - marker.stat().st_mtime < OFFLINE_MEMORY_S:
+            return marker.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    return None
+
+
+def remember_failure(reason: str) -> None:
+    with contextlib.suppress(OSError):  # an unusable cache: later processes just try again
+        _failure_marker().write_text(reason, encoding="utf-8")
+
+
+def forget_failure() -> None:
+    """Let the next auto load try to download again at once (what `make data` wants)."""
+    with contextlib.suppress(OSError):
+        _failure_marker().unlink(missing_ok=True)
+
+
+def _failure_marker() -> Path:
+    digest = hashlib.sha1(base_url().encode()).hexdigest()[:12]
+    return cache_dir() / f"download-failed-{digest}.txt"

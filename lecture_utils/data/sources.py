@@ -1,33 +1,43 @@
 """Choose where Sign Language MNIST comes from, load it, and remember which source was used.
 
 ``LECTURE_DATA`` (or the ``source`` argument) selects: ``auto`` (cache, else download, else the
-synthetic stand-in with a loud warning), ``real`` (cache or download, else DataError),
-``synthetic``, or a folder holding ``sign_mnist_train.csv`` and ``sign_mnist_test.csv``.
+synthetic stand-in, said once), ``real`` (cache or download, else DataError), ``synthetic``, or
+a folder holding ``sign_mnist_train.csv`` and ``sign_mnist_test.csv``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import atexit
+import functools
 import os
-import time
-import warnings
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from . import download
-from .cache import Arrays, cache_dir, cached_arrays
-from .csv_format import read_sign_mnist_csv
-from .errors import DataError, SyntheticDataWarning
-from .real import real_arrays
+from .cache import (
+    RELATIVE_RULE,
+    Arrays,
+    DataError,
+    atomic_path,
+    cache_dir,
+    cached_arrays,
+    file_lock,
+    shown,
+    user_path,
+)
+from .csv_format import HEADER, pixels_to_tensors, read_sign_mnist_csv, write_sign_mnist_csv
 from .synthetic import SYNTHETIC_VERSION, synthetic_sign_mnist
-from .tables import pixels_to_tensors
 
 SOURCE_ENV = "LECTURE_DATA"
 CHOICES = ("auto", "real", "synthetic")
 SPLITS = ("train", "test")
 SYNTHETIC_SEED = 0
+STAND_IN = f"synthetic-v{SYNTHETIC_VERSION}-seed{SYNTHETIC_SEED}"  # names its cache files
 SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
 
 _LABELS = {
@@ -60,7 +70,7 @@ class DataSource:
 
     def describe(self) -> str:
         """The one line printed on every load."""
-        location = self.location.replace(str(Path.home()), "~", 1)  # no user's path in outputs
+        location = shown(self.location)  # no user's name in stored outputs
         where = {
             "download": f"a verified download, now cached in {location}",
             "cache": f"the cache (verified download) at {location}",
@@ -73,10 +83,6 @@ class DataSource:
         return f"Sign Language MNIST {self.split}: {self.n_images:,} images from {where}"
 
 
-# After a failed download, auto mode stops trying for a while, also in other processes: in a
-# lecture hall without network, each notebook would otherwise wait for the timeouts again.
-OFFLINE_MEMORY_S = 600
-
 _latest: DataSource | None = None
 _auto_fallbacks: set[tuple[str, str]] = set()  # (cache, URL) where auto chose the stand-in
 
@@ -88,8 +94,34 @@ def load_sign_mnist(
 
     ``source`` overrides ``$LECTURE_DATA``; the line printed says which source was used.
     """
-    (images, labels), _ = load_arrays(split, source=source)
+    images, labels = load_arrays(split, source=source)
     return pixels_to_tensors(images, labels)
+
+
+def sign_mnist_csv(split: str, *, source: str | os.PathLike[str] | None = None) -> Path:
+    """The path of a CSV file holding one split, whatever the source (``pd.read_csv`` reads it).
+
+    Real data: the verified download; a local folder: its file; the stand-in: a copy written
+    into the cache once (or into a temporary folder, said, if the cache cannot be written).
+    """
+    arrays, info = _load(split, source)
+    if info.is_synthetic:
+        path = _stand_in_csv(split, arrays)
+    elif info.kind == "local":
+        path = Path(info.location) / download.FILE_NAMES[split]
+    else:
+        path = download.real_csv(split)
+        info = replace(info, location=str(path))
+    _record(info)
+    return path
+
+
+def sign_mnist_table(split: str) -> pd.DataFrame:
+    """One split as its CSV file's table: a `label` column, then `pixel1` ... `pixel784`."""
+    images, labels = load_arrays(split)
+    table = pd.DataFrame(images.reshape(len(images), -1), columns=list(HEADER[1:]))
+    table.insert(0, "label", labels)
+    return table
 
 
 def data_source() -> DataSource | None:
@@ -102,25 +134,30 @@ def source_note() -> str:
     return SYNTHETIC_NOTE if _latest is not None and _latest.is_synthetic else ""
 
 
-def load_arrays(
-    split: str, *, source: str | os.PathLike[str] | None = None
-) -> tuple[Arrays, DataSource]:
+def load_arrays(split: str, *, source: str | os.PathLike[str] | None = None) -> Arrays:
     """Load one split as uint8 images and int64 labels, print its source and remember it."""
+    arrays, info = _load(split, source)
+    _record(info)
+    return arrays
+
+
+def _record(info: DataSource) -> None:
     global _latest
+    _latest = info
+    print(info.describe())
+
+
+def _load(split: str, source: str | os.PathLike[str] | None) -> tuple[Arrays, DataSource]:
     if split not in SPLITS:
         raise DataError(f"split must be 'train' or 'test', not {split!r}")
     choice = resolve_source(source)
     if choice == "synthetic":
-        arrays, info = _synthetic(split)
-    elif choice == "real":
-        arrays, info = _real(split)
-    elif choice == "auto":
-        arrays, info = _auto(split)
-    else:
-        arrays, info = _local(split, Path(choice))
-    _latest = info
-    print(info.describe())
-    return arrays, info
+        return _synthetic(split)
+    if choice == "real":
+        return _real(split)
+    if choice == "auto":
+        return _auto(split)
+    return _local(split, Path(choice))
 
 
 def resolve_source(source: str | os.PathLike[str] | None = None) -> str:
@@ -129,11 +166,13 @@ def resolve_source(source: str | os.PathLike[str] | None = None) -> str:
     value = value.strip() or "auto"
     if value.lower() in CHOICES:
         return value.lower()
-    if Path(value).expanduser().is_dir():
-        return str(Path(value).expanduser())
+    folder = user_path(value)
+    if folder.is_dir():
+        return str(folder)
     raise DataError(
         f"{SOURCE_ENV}={value!r} is not valid: use one of {', '.join(CHOICES)}, or the path of "
-        "an existing folder holding sign_mnist_train.csv and sign_mnist_test.csv"
+        f"an existing folder holding sign_mnist_train.csv and sign_mnist_test.csv. "
+        f"{RELATIVE_RULE}: here that is {folder}."
     )
 
 
@@ -143,67 +182,67 @@ def _real_fingerprint(train_blob: str, test_blob: str) -> str:
 
 
 def _real(split: str) -> tuple[Arrays, DataSource]:
-    arrays, how, path = real_arrays(split)
+    arrays, downloaded = download.real_arrays(split)
     fingerprint = _real_fingerprint(download.BLOB_IDS["train"], download.BLOB_IDS["test"])
-    return arrays, DataSource(how, split, len(arrays[1]), fingerprint, str(path))
+    csv = cache_dir() / download.FILE_NAMES[split]
+    kind, where = ("download", csv) if downloaded else ("cache", csv.with_suffix(".npz"))
+    return arrays, DataSource(kind, split, len(arrays[1]), fingerprint, str(where))
 
 
 def _synthetic(split: str) -> tuple[Arrays, DataSource]:
-    name = f"synthetic-v{SYNTHETIC_VERSION}-seed{SYNTHETIC_SEED}"
-    path = cache_dir() / f"{name}-{split}.npz"
+    path = cache_dir() / f"{STAND_IN}-{split}.npz"
+
+    def build() -> Arrays:
+        return synthetic_sign_mnist(split, seed=SYNTHETIC_SEED)
+
     try:
-        arrays, _ = cached_arrays(
-            path, name, lambda: synthetic_sign_mnist(split, seed=SYNTHETIC_SEED)
-        )
-    except OSError as exc:  # an unwritable cache folder should not stop the stand-in
-        print(f"Could not cache the synthetic stand-in in {path.parent} ({exc}).")
-        arrays = synthetic_sign_mnist(split, seed=SYNTHETIC_SEED)
-    return arrays, DataSource("synthetic", split, len(arrays[1]), name)
+        arrays = cached_arrays(path, STAND_IN, build)
+    except (DataError, OSError) as exc:  # an unusable cache folder should not stop the stand-in
+        print(f"Not caching the synthetic stand-in: {shown(exc)}")
+        arrays = build()
+    return arrays, DataSource("synthetic", split, len(arrays[1]), STAND_IN)
 
 
-def _offline_marker() -> Path:
-    """The file that remembers a failed download from the current URL into this cache."""
-    digest = hashlib.sha1(download.base_url().encode()).hexdigest()[:12]
-    return cache_dir() / f"download-failed-{digest}.txt"
-
-
-def recent_download_failure() -> str | None:
-    """Why the last download failed, if that was less than OFFLINE_MEMORY_S ago, else None."""
-    marker = _offline_marker()
+def _stand_in_csv(split: str, arrays: Arrays) -> Path:
+    """The stand-in as a CSV file, written once into the cache (else into a temporary folder)."""
+    name = f"{STAND_IN}-{split}.csv"
     try:
-        if time.time() - marker.stat().st_mtime < OFFLINE_MEMORY_S:
-            return marker.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    return None
+        return _write_once(cache_dir() / name, arrays)
+    except (DataError, OSError) as exc:
+        print(f"Writing the stand-in's CSV file into a temporary folder instead: {shown(exc)}")
+    return _write_once(_temporary_folder() / name, arrays)
 
 
-def _remember_download_failure(reason: str) -> None:
-    try:
-        _offline_marker().parent.mkdir(parents=True, exist_ok=True)
-        _offline_marker().write_text(reason, encoding="utf-8")
-    except OSError:
-        pass  # an unwritable cache only means that later processes try again
+def _write_once(path: Path, arrays: Arrays) -> Path:
+    if not path.is_file():
+        with file_lock(path):
+            if not path.is_file():  # another process may have written it meanwhile
+                with atomic_path(path) as tmp, tmp.open("wb") as f:
+                    write_sign_mnist_csv(f, *arrays)
+    return path
 
 
-def forget_download_failure() -> None:
-    """Let the next auto load try to download again at once (what `make data` wants)."""
-    _offline_marker().unlink(missing_ok=True)
+@functools.cache
+def _temporary_folder() -> Path:
+    """A folder of this process's own, deleted when it ends."""
+    folder = Path(tempfile.mkdtemp(prefix="lecture-cnn-asl-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _auto(split: str) -> tuple[Arrays, DataSource]:
     """Real data when both splits can be had, else the stand-in for this and later loads.
 
     Checking the other split too keeps a session from training on real images and testing on
-    synthetic ones (or the reverse) when the network drops between two loads.
+    synthetic ones (or the reverse) when the network drops between two loads. The message
+    comes once per process and names no path of this machine: notebooks store it.
     """
     key = (str(cache_dir()), download.base_url())
-    recent = recent_download_failure()
     if key in _auto_fallbacks:
-        reason = "an earlier load in this session could not get the real data"
-    elif recent is not None:
-        _auto_fallbacks.add(key)
-        minutes = OFFLINE_MEMORY_S // 60
+        return _synthetic(split)
+    recent = download.recent_failure()
+    if recent is not None:
+        minutes = download.OFFLINE_MEMORY_S // 60
         reason = (
             f"a download less than {minutes} minutes ago failed, so this load did not try "
             f"again ({recent}). `make data` tries again at once"
@@ -211,37 +250,22 @@ def _auto(split: str) -> tuple[Arrays, DataSource]:
     else:
         try:
             result = _real(split)
-            other = SPLITS[1 - SPLITS.index(split)]
-            real_arrays(other)
+            download.real_arrays(SPLITS[1 - SPLITS.index(split)])
             return result
         except (DataError, OSError) as exc:
-            _auto_fallbacks.add(key)
             reason = str(exc)
-            _remember_download_failure(reason)
-    message = (
-        f"Could not get the real Sign Language MNIST data: {reason}\n"
+            download.remember_failure(reason)
+    _auto_fallbacks.add(key)
+    print(
+        f"WARNING: Could not get the real Sign Language MNIST data: {shown(reason)}\n"
         "USING THE SYNTHETIC STAND-IN instead: rendered letters, not photographs of hands, so "
         "pictures and accuracies will differ from the lecture notes. To get the real data, "
         "connect to the internet and run `python -m lecture_utils.data` (or `make data`), set "
         "LECTURE_DATA_URL to a mirror, or set LECTURE_DATA to a folder holding "
         "sign_mnist_train.csv and sign_mnist_test.csv. Set LECTURE_DATA=synthetic to choose "
-        "the stand-in without this warning."
+        "the stand-in without this message."
     )
-    warnings.warn(message, SyntheticDataWarning, stacklevel=4)
-    print(f"WARNING: {message}")
     return _synthetic(split)
-
-
-_blob_memo: dict[tuple[str, int, int], str] = {}
-
-
-def _blob_id_memo(path: Path) -> str:
-    """git_blob_id, remembered while the file's size and modification time stay the same."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _blob_memo:
-        _blob_memo[key] = download.git_blob_id(path)
-    return _blob_memo[key]
 
 
 def _local(split: str, folder: Path) -> tuple[Arrays, DataSource]:
@@ -253,5 +277,5 @@ def _local(split: str, folder: Path) -> tuple[Arrays, DataSource]:
                 "sign_mnist_train.csv and sign_mnist_test.csv)"
             )
     arrays = read_sign_mnist_csv(paths[split])
-    fingerprint = _real_fingerprint(*(_blob_id_memo(paths[name]) for name in SPLITS))
+    fingerprint = _real_fingerprint(*(download.blob_id_memo(paths[name]) for name in SPLITS))
     return arrays, DataSource("local", split, len(arrays[1]), fingerprint, str(folder))

@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from ..alphabet import ALPHABET
+from .cache import DataError
 from .csv_format import VALID_LABELS
-from .errors import DataError
 
 SYNTHETIC_VERSION = 1
 SPLIT_SIZES = {"train": 27_455, "test": 7_172}
@@ -56,7 +56,7 @@ def synthetic_sign_mnist(split: str, *, seed: int = 0) -> tuple[np.ndarray, np.n
 def split_seed(seed: int, split: str) -> int:
     """Derive the generator seed of one split, so train and test never share images."""
     state = np.random.SeedSequence([int(seed), _SPLIT_KEYS[split], SYNTHETIC_VERSION])
-    return int(state.generate_state(1, dtype=np.uint64)[0] >> 1)
+    return int(state.generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
 def generate(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -44,30 +44,34 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
 # cannot capture. That leaves 24 letters, numbered 0 (A) to 24 (Y) with 9 (J) unused.
 #
 # The helper package `lecture_utils` downloads the two files once, checks that they arrived
-# intact, and keeps a fast copy on disk. Without internet access it falls back to a
-# *synthetic stand-in* (rendered letters instead of hands) and says so loudly.
+# intact, and keeps them on disk. Without internet access it falls back to a *synthetic
+# stand-in* (rendered letters instead of hands) and says so loudly.
 
 # %%
+import pandas as pd
 import torch
 
-from lecture_utils import ALPHABET, plotting, show_source
-from lecture_utils.data import (
+from lecture_utils import (
+    ALPHABET,
+    check_claim,
+    data_name,
     load_sign_mnist,
-    pixels_to_tensors,
-    sign_mnist_table,
-    table_to_tensors,
+    plot_letter_frequencies,
+    show_data_source,
+    show_images,
+    sign_mnist_csv,
 )
-from lecture_utils.report import data_name, show_data_source
 
 # %% [markdown]
 # ## The data as a table
 #
 # The data set comes as two CSV files, a training split and a test split. Each row is one
 # image: a `label` column followed by 784 columns `pixel1` ... `pixel784`, the grey levels
-# (0 = black, 255 = white) of a 28 x 28 picture read row by row.
+# (0 = black, 255 = white) of a 28 x 28 picture read row by row. We read the training file
+# with pandas, as we would read any table:
 
 # %%
-table = sign_mnist_table("train")
+table = pd.read_csv(sign_mnist_csv("train"))
 show_data_source()
 
 # %%
@@ -84,34 +88,34 @@ table.head()
 # %% [markdown]
 # ## From rows to a 4-D tensor
 #
-# Two small functions of `lecture_utils` do that step. The first splits the table into its
-# pixel columns and its label column:
-
-# %%
-show_source(table_to_tensors)
-
-# %% [markdown]
-# The second reshapes each row of 784 values into a $1 \times 28 \times 28$ block and scales
-# the grey levels from $0, \dots, 255$ to $[0, 1]$ (neural networks train best on small
-# inputs):
-
-# %%
-show_source(pixels_to_tensors)
+# Three steps: split off the labels, turn the 784 pixel columns into a tensor of floats, and
+# fold each row of 784 values into a $1 \times 28 \times 28$ block. `reshape(-1, 1, 28, 28)`
+# says "one grey channel of 28 rows and 28 columns per image, and as many images as there
+# are rows" (the `-1`). Dividing by 255 scales the grey levels from $0, \dots, 255$ to
+# $[0, 1]$: neural networks train best on small inputs.
 
 # %%
 # ---
-X_train, y_train = table_to_tensors(table)
+y_train = torch.tensor(table["label"].to_numpy())
+pixels = torch.tensor(table.drop(columns="label").to_numpy(), dtype=torch.float32)
+X_train = pixels.reshape(-1, 1, 28, 28) / 255
 # ---
 
 # %% [markdown]
-# The lecture uses the test split as its validation data, so we load it the same way.
-# `load_sign_mnist` does what the two cells above did, from the fast on-disk copy.
+# The lecture uses the test split as its validation data. `load_sign_mnist` does what the
+# cell above did, from a fast binary copy on disk, and every later notebook starts with it.
+# It had better give exactly the same tensors:
 
 # %%
 X_val, y_val = load_sign_mnist("test")
+X_loaded, y_loaded = load_sign_mnist("train")
+check_claim(
+    "load_sign_mnist gives the tensors we built by hand",
+    torch.equal(X_train, X_loaded) and torch.equal(y_train, y_loaded),
+    f"{len(X_train):,} images compared pixel by pixel",
+)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("training:  ", X_train.shape, y_train.shape, X_train.dtype)
 print("validation:", X_val.shape, y_val.shape, X_val.dtype)
 
@@ -124,17 +128,6 @@ print("validation:", X_val.shape, y_val.shape, X_val.dtype)
 # have three, red, green and blue) and 28 rows by 28 columns of pixels. PyTorch always puts
 # the height before the width. The pixel values are now in $[0, 1]$.
 
-# %% tags=["remove-cell"]
-#| include: false
-# Hidden check of the claims above, on whatever data is in use.
-assert X_train.dim() == 4 and X_train.shape[1:] == (1, 28, 28)
-assert X_val.shape[1:] == (1, 28, 28) and len(X_val) == len(y_val)
-assert X_train.min() >= 0.0 and X_train.max() <= 1.0
-assert set(y_train.unique().tolist()) <= set(range(25)) - {9}
-assert torch.equal(
-    X_train[0, 0].flatten() * 255, torch.tensor(table.iloc[0, 1:].to_numpy(), dtype=torch.float32)
-)
-
 # %% [markdown]
 # ## A look at the images
 #
@@ -143,7 +136,7 @@ assert torch.equal(
 # %%
 #| fig-cap: "The first 25 training images, each titled with its letter."
 #| fig-alt: "A five by five grid of small greyscale images, each titled with a single capital letter."
-plotting.show_images(X_train, y_train, rows=5, cols=5)
+show_images(X_train, y_train, rows=5, cols=5)
 
 # %% [markdown]
 # ## How often does each letter occur?
@@ -151,30 +144,34 @@ plotting.show_images(X_train, y_train, rows=5, cols=5)
 # Before training anything it pays to know how unbalanced the classes are: if one letter
 # made up half of the data, a model that always answered that letter would be right half of
 # the time without learning anything.
+#
+# *Predict, then run:* of 24 letters, roughly what share would the most common one have if
+# the data were balanced?
 
 # %%
 #| fig-cap: "Share of training images per letter. J and Z never occur."
 #| fig-alt: "Dot plot of the share of images for each letter from A to Z; all shares lie between about 3 and 5 percent, with J and Z at zero."
-plotting.plot_letter_frequencies(y_train)
+plot_letter_frequencies(y_train)
 
 # %%
 counts = torch.bincount(y_train, minlength=26)
 most_common = int(counts.argmax())
 share = counts[most_common] / len(y_train)
 print(f"Most common letter in {data_name()}: {ALPHABET[most_common]}, {share:.1%} of the images")
+check_claim(
+    "J and Z never occur",
+    int(counts[9]) == int(counts[25]) == 0,
+    f"{int(counts[9])} images of J, {int(counts[25])} of Z",
+)
+check_claim(
+    "no letter makes up 5% of the images or more", share < 0.05, f"largest share {share:.1%}"
+)
 
 # %% [markdown]
 # No letter makes up more than 5% of the images. A model that always guesses the most
 # common letter is therefore right less than 5% of the time, and random guessing among 24
 # letters scores about $1/24 \approx 4.2\%$. That is the floor every model in this lecture
 # has to beat.
-
-# %% tags=["remove-cell"]
-#| include: false
-shares = counts.float() / len(y_train)
-assert counts[9] == 0 and counts[25] == 0, "J and Z must be absent"
-assert shares.max() < 0.05, "no letter should exceed 5% of the images"
-
-# %% [markdown]
+#
 # **Next:** [02. A logistic-regression baseline](02-logistic-baseline.ipynb), a model that
 # sees pixels but not the picture.

@@ -33,12 +33,20 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
 
 # %%
 import torch
+import torch.nn.functional as F
+from torch import nn
 
-from lecture_utils import plotting, show_source
-from lecture_utils.data import load_sign_mnist
-from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
-from lecture_utils.report import show_data_source
-from lecture_utils.widgets import kernel_explorer
+from lecture_utils import (
+    KERNEL_NAMES,
+    check_claim,
+    check_exercise,
+    kernel_explorer,
+    line_kernels,
+    load_sign_mnist,
+    plot_feature_maps,
+    plot_kernels,
+    show_data_source,
+)
 
 X_train, y_train = load_sign_mnist("train")
 show_data_source()
@@ -53,23 +61,40 @@ show_data_source()
 #
 # A tiny example: a $2 \times 2$ kernel over a $3 \times 3$ image.
 
-# %%
-# NBVAL_CHECK_OUTPUT
-image = torch.arange(9.0).reshape(1, 1, 3, 3)  # one image, one channel, 3 x 3
+# %% tags=["nbval-check-output"]
+image = torch.arange(9.0).reshape(3, 3)
 kernel = torch.arange(4.0).reshape(2, 2)
-print("image:\n", image[0, 0])
+print("image:\n", image)
 print("kernel:\n", kernel)
 
 # %% [markdown]
 # At the top-left position the kernel covers the pixels 0, 1, 3, 4, so the first output is
 # $0 \cdot 0 + 1 \cdot 1 + 3 \cdot 2 + 4 \cdot 3 = 19$. The kernel fits in 2 positions
-# across and 2 down, so the output is $2 \times 2$:
+# across and 2 down, so the output is $2 \times 2$.
+#
+# The whole idea fits in a double loop: for every position where the kernel fits, take the
+# patch under it, multiply, add up.
+
 
 # %%
-# NBVAL_CHECK_OUTPUT
 # ---
-apply_kernels(image, kernel)[0, 0]
+def convolve(image, kernel):
+    """Slide `kernel` over a 2-D `image` without padding; each output is a patch's weighted sum."""
+    k_rows, k_cols = kernel.shape
+    rows, cols = image.shape[0] - k_rows + 1, image.shape[1] - k_cols + 1
+    output = torch.zeros(rows, cols)
+    for i in range(rows):
+        for j in range(cols):
+            patch = image[i : i + k_rows, j : j + k_cols]
+            output[i, j] = (patch * kernel).sum()
+    return output
+
+
 # ---
+
+
+# %% tags=["nbval-check-output"]
+convolve(image, kernel)
 
 # %% [markdown]
 # No padding is added around the image (a "valid" convolution), so a $k \times k$ kernel
@@ -77,9 +102,39 @@ apply_kernels(image, kernel)[0, 0]
 # turns our $28 \times 28$ images into $24 \times 24$ feature maps. (Strictly speaking,
 # deep-learning libraries compute a *cross-correlation*: they do not flip the kernel. The
 # field calls it a convolution anyway, and so do we.)
+#
+# PyTorch's `F.conv2d` does the same sum, for whole batches of images and many kernels at
+# once, and far faster than a Python loop. It wants 4-D tensors: (image, channel, row,
+# column) for the input and (output channel, input channel, row, column) for the kernels,
+# hence the `[None, None]`, which adds two axes of length one. Does our loop agree with it
+# on a real image and a random $5 \times 5$ kernel?
 
 # %%
-show_source(apply_kernels)
+torch.manual_seed(0)
+random_kernel = torch.randn(5, 5)
+ours = convolve(X_train[0, 0], random_kernel)
+theirs = F.conv2d(X_train[0][None], random_kernel[None, None])[0, 0]
+check_claim(
+    "our loop computes what F.conv2d computes",
+    ours.shape == theirs.shape and torch.allclose(ours, theirs, atol=1e-5),
+    f"{ours.shape[0]} x {ours.shape[1]} outputs, largest difference {(ours - theirs).abs().max():.1e}",
+)
+
+# %% [markdown]
+# ### Exercise 03-stride
+#
+# A **stride** of 2 moves the kernel two pixels at a time instead of one, so the output is
+# about half as wide and half as tall. Write `convolve_with_stride(image, kernel, stride)`
+# (start from `convolve`). The check compares it with `F.conv2d(..., stride=stride)`.
+
+
+# %%
+def convolve_with_stride(image, kernel, stride):
+    """Like `convolve`, but the kernel jumps `stride` pixels between positions."""
+    ...  # your code here
+
+
+check_exercise("03-stride", convolve_with_stride)
 
 # %% [markdown]
 # ## Kernels that look for lines
@@ -88,8 +143,7 @@ show_source(apply_kernels)
 # to lines: each is $-1$ everywhere except a line of $4$s, so that a uniform patch scores
 # zero and a bright line in the kernel's direction scores high.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 kernels = line_kernels()
 for name, k in zip(KERNEL_NAMES, kernels, strict=True):
     print(f"{name}:\n{k.int()}\n")
@@ -97,23 +151,33 @@ for name, k in zip(KERNEL_NAMES, kernels, strict=True):
 # %%
 #| fig-cap: "The four hand-made 5 x 5 kernels; bright cells are the line of 4s, dark cells the -1s."
 #| fig-alt: "Four small square images: a bright vertical bar, a bright horizontal bar, a bright diagonal from top left to bottom right, and one from bottom left to top right."
-plotting.plot_kernels(kernels)
+plot_kernels(kernels)
 
 # %% [markdown]
-# Applied to our images, each kernel gives a feature map that is bright where the image
-# has a line in the kernel's direction:
+# ## Hand-made kernels in a convolution layer
+#
+# A convolution *layer*, `nn.Conv2d`, holds its kernels in a weight tensor of shape (output
+# channels, input channels, rows, columns). Nothing stops us from putting our four kernels
+# there ourselves: one grey input channel, four output channels, one feature map per kernel.
+# This is the bridge to the next notebook, where the layer will learn its kernels instead.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 # ---
-feature_maps = apply_kernels(X_train[:5], kernels)
+conv = nn.Conv2d(in_channels=1, out_channels=4, kernel_size=5, bias=False)
+with torch.no_grad():
+    conv.weight.copy_(kernels.unsqueeze(1))  # (4, 5, 5) -> (4, 1, 5, 5)
+    feature_maps = conv(X_train[:5])
 # ---
 feature_maps.shape
 
+# %% [markdown]
+# Each kernel gives a feature map that is bright where the image has a line in the kernel's
+# direction:
+
 # %%
 #| fig-cap: "Five training images (top row) and their feature maps for the vertical, horizontal and two diagonal kernels."
-#| fig-alt: "A grid with five columns. The top row shows five greyscale images; each of the four rows below shows one kernel's feature map of the image above it, bright where the image has a line in that direction."
-plotting.plot_feature_maps(X_train[:5], feature_maps)
+#| fig-alt: "A grid with five columns. The top row shows five greyscale images; each of the four rows below shows one kernel's feature map of the image above it, brighter where the image has a line in that direction."
+plot_feature_maps(X_train[:5], feature_maps)
 
 # %% [markdown]
 # ## Try it yourself
@@ -123,7 +187,7 @@ plotting.plot_feature_maps(X_train[:5], feature_maps)
 # notebook in Jupyter or Colab to play.)
 
 # %%
-#| fig-cap: "The kernel explorer's starting view: an image, the selected kernel and its feature map."
+#| fig-cap: "The kernel explorer's starting view: the first training image, the vertical kernel and its feature map."
 #| fig-alt: "Three panels side by side: a greyscale training image, a 5 by 5 kernel, and the resulting 24 by 24 feature map."
 kernel_explorer(X_train[:100], y_train[:100])
 
@@ -137,12 +201,5 @@ kernel_explorer(X_train[:100], y_train[:100])
 # palm, someone would have to design and test new ones, problem after problem. The next
 # notebook turns the question around: make the 25 numbers of each kernel parameters, and
 # let gradient descent find kernels that help with *this* task.
-
-# %% tags=["remove-cell"]
-#| include: false
-# Hidden checks of the shapes and the worked example.
-assert apply_kernels(image, kernel)[0, 0, 0, 0] == 19
-assert feature_maps.shape == (5, 4, 24, 24)
-
-# %% [markdown]
+#
 # **Next:** [04. A learnable convolution](04-learnable-convolution.ipynb).

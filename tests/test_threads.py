@@ -1,0 +1,189 @@
+"""The thread policy: measured while training, fixed by LECTURE_THREADS, never left behind."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lecture_utils import threads
+from lecture_utils.models import ConvNet, LogisticRegression, SmallConvNet
+from lecture_utils.threads import ThreadPolicy, multiply_adds, requested_threads
+from lecture_utils.training import train
+
+
+def _data(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    return torch.rand(n, 1, 28, 28, generator=generator), torch.randint(0, 26, (n,))
+
+
+def _threads_seen_in_training(model: torch.nn.Module) -> list[int]:
+    seen = []
+    model.register_forward_hook(
+        lambda module, args, out: seen.append(torch.get_num_threads()) if module.training else None
+    )
+    return seen
+
+
+def test_lecture_threads_fixes_the_count_for_every_batch_and_the_callers_count_returns(
+    monkeypatch,
+):
+    monkeypatch.setenv("LECTURE_THREADS", "1")
+    caller = torch.get_num_threads()
+    model = LogisticRegression()
+    seen = _threads_seen_in_training(model)
+    train(model, _data(320), _data(8), epochs=1, lr=0.01, progress=False)
+    assert set(seen) == {1} and len(seen) == 10
+    assert torch.get_num_threads() == caller
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_a_lecture_threads_that_is_not_a_count_is_refused_with_the_fix(monkeypatch, value):
+    monkeypatch.setenv("LECTURE_THREADS", value)
+    with pytest.raises(ValueError, match=r"LECTURE_THREADS=.*whole number such as 1 or 2"):
+        requested_threads()
+
+
+def test_unset_or_empty_lecture_threads_lets_the_policy_measure(monkeypatch):
+    monkeypatch.setenv("LECTURE_THREADS", "")
+    assert requested_threads() is None
+    monkeypatch.delenv("LECTURE_THREADS")
+    assert requested_threads() is None
+
+
+class _FakeClock:
+    """Batches take `cost[threads]` seconds: the policy must find the cheaper count."""
+
+    def __init__(self, cost: dict[int, float]) -> None:
+        self.cost, self.now = cost, 0.0
+
+    def batch(self, policy: ThreadPolicy) -> None:
+        self.now += self.cost[torch.get_num_threads()]
+        policy.after_batch()
+
+
+@pytest.mark.parametrize(("cost", "best"), [({1: 1.0, 2: 3.0}, 1), ({1: 2.0, 2: 1.0}, 2)])
+def test_the_policy_keeps_the_faster_count_and_measures_again_later(monkeypatch, cost, best):
+    monkeypatch.delenv("LECTURE_THREADS", raising=False)
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    clock = _FakeClock(cost)
+    monkeypatch.setattr(threads.time, "perf_counter", lambda: clock.now)
+    caller = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
+            assert policy.candidates == [1, 2]
+            for _ in range(2 * (threads.TRIAL_BATCHES + 1)):
+                clock.batch(policy)
+            assert torch.get_num_threads() == best
+            for _ in range(int(threads.RETRIAL_SECONDS) + 1):
+                clock.batch(policy)
+            assert torch.get_num_threads() == 1  # a new trial starts with one thread
+            for _ in range(100):
+                clock.batch(policy)
+            assert policy.threads == best and torch.get_num_threads() == best
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(caller)
+
+
+@pytest.mark.parametrize(
+    "cost", [{1: 1.0, 2: 9.0}, {1: 9.0, 2: 1.0}], ids=["one is faster", "two are faster"]
+)
+def test_a_far_slower_candidate_is_dropped_after_one_timed_batch(monkeypatch, cost):
+    monkeypatch.delenv("LECTURE_THREADS", raising=False)
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    clock = _FakeClock(cost)
+    monkeypatch.setattr(threads.time, "perf_counter", lambda: clock.now)
+    caller = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
+            for _ in range(threads.TRIAL_BATCHES + 1 + 2):  # the first count, then two of the other
+                clock.batch(policy)
+            assert torch.get_num_threads() == min(cost, key=cost.get)
+            assert policy.batches[max(cost, key=cost.get)] <= threads.TRIAL_BATCHES + 1
+    finally:
+        torch.set_num_threads(caller)
+
+
+def test_multiply_adds_counts_convolutions_and_linear_layers():
+    image = torch.zeros(1, 1, 28, 28)
+    assert multiply_adds(LogisticRegression(), image) == 784 * 26
+    assert multiply_adds(SmallConvNet(), image) == 4 * 24 * 24 * 25 + 2304 * 26
+    assert multiply_adds(ConvNet(), image) == (
+        100 * 24 * 24 * 25 + 50 * 10 * 10 * 900 + 50 * 3 * 3 * 450 + 50 * 26
+    )
+
+
+@pytest.mark.parametrize("model_class", [LogisticRegression, SmallConvNet])
+def test_small_models_train_on_one_thread_without_measuring(monkeypatch, model_class):
+    monkeypatch.delenv("LECTURE_THREADS", raising=False)
+    model = model_class()
+    seen = _threads_seen_in_training(model)
+    train(model, _data(320), _data(8), epochs=1, lr=0.01, progress=False)
+    assert set(seen) == {1}
+
+
+def test_importing_the_package_tunes_nothing():
+    code = (
+        "import torch; before = torch.get_num_threads()\n"
+        "import lecture_utils.plotting, lecture_utils.training, lecture_utils.speed as speed\n"
+        "assert not speed._tuned, 'the allocator was tuned at import'\n"
+        "assert torch.get_num_threads() == before, 'threads changed at import'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_training_tunes_the_allocator_when_it_starts():
+    code = (
+        "import torch, lecture_utils.speed as speed, lecture_utils.training as training\n"
+        "from lecture_utils.models import LogisticRegression\n"
+        "X, y = torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.int64)\n"
+        "training.train(LogisticRegression(), (X, y), (X, y), epochs=1, lr=0.1, progress=False)\n"
+        "import platform\n"
+        "assert speed._tuned or platform.libc_ver()[0] != 'glibc'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_lean_sgd_gives_torchs_sgd_results_bit_for_bit(momentum):
+    from lecture_utils.speed import LeanSGD
+
+    def run(optimizer_class):
+        torch.manual_seed(0)
+        model = SmallConvNet()
+        optimizer = optimizer_class(model.parameters(), lr=0.05, momentum=momentum)
+        X, y = _data(96)
+        for start in range(0, 96, 32):
+            optimizer.zero_grad()
+            F.cross_entropy(model(X[start : start + 32]), y[start : start + 32]).backward()
+            optimizer.step()
+        return torch.cat([p.detach().flatten() for p in model.parameters()]), optimizer
+
+    lean, lean_optimizer = run(LeanSGD)
+    reference, _ = run(torch.optim.SGD)
+    assert torch.equal(lean, reference)
+    assert all(p.grad is not None for p in lean_optimizer.params)
+    lean_optimizer.zero_grad()
+    assert all(p.grad is None for p in lean_optimizer.params)
+
+
+def test_lean_sgd_matches_torch_when_a_parameter_gets_its_first_gradient_late():
+    from lecture_utils.speed import LeanSGD
+
+    def run(optimizer_class):
+        a, b = torch.ones(3, requires_grad=True), torch.ones(2, requires_grad=True)
+        optimizer = optimizer_class([a, b], lr=0.1, momentum=0.9)
+        for step in range(3):
+            optimizer.zero_grad()
+            loss = (a * torch.arange(3.0)).sum()
+            if step > 0:  # b has no gradient in the first step
+                loss = loss + (b * b).sum()
+            loss.backward()
+            optimizer.step()
+        return torch.cat([a.detach(), b.detach()])
+
+    assert torch.equal(run(LeanSGD), run(torch.optim.SGD))
