@@ -2,6 +2,7 @@
 
     python bench/bench_lecture.py            # training cells, then the lecture cold and warm
     python bench/bench_lecture.py --cells    # training cells only
+    python bench/bench_lecture.py --against REV   # also REV's lecture, warm, in the same run
 
 Part 1 trains each model of the notebooks with the lecture's settings (`lecture_utils.settings`)
 on the data that `LECTURE_DATA` selects (the synthetic stand-in unless set), under the thread
@@ -85,7 +86,8 @@ def copy_of_repository(target: Path) -> None:
 
 def run_lecture(copy: Path, cache: Path, label: str) -> float:
     """Run `tools/lecture.py run` in `copy` with `cache` as the data cache; return seconds."""
-    env = {**os.environ, "LECTURE_CACHE": str(cache)}
+    # PYTHONPATH: the copy's own lecture_utils, also in its kernels, not the installed one.
+    env = {**os.environ, "LECTURE_CACHE": str(cache), "PYTHONPATH": str(copy)}
     print(f"\n{label}: python tools/lecture.py run (in a copy of the repository)", flush=True)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "tools/lecture.py", "run"], cwd=copy, env=env)
@@ -95,18 +97,27 @@ def run_lecture(copy: Path, cache: Path, label: str) -> float:
     return seconds
 
 
-def time_lecture() -> None:
+def time_lecture(against: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy, cache = Path(tmp) / "repo", Path(tmp) / "cache"
         copy.mkdir()
         cache.mkdir()
         copy_of_repository(copy)
-        cold = run_lecture(copy, cache, "Cold (empty data cache)")
-        warm = run_lecture(copy, cache, "Warm (the cache of the cold run)")
+        times = {"cold": run_lecture(copy, cache, "Cold (empty data cache)")}
+        times["warm"] = run_lecture(copy, cache, "Warm (the cache of the cold run)")
+        if against:
+            old = Path(tmp) / "old"
+            old.mkdir()
+            archive = subprocess.run(["git", "archive", against], cwd=ROOT, capture_output=True)
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+            times[f"{against}, warm"] = run_lecture(old, Path(tmp) / "old-cache", "Warm-up")
+            times[f"{against}, warm"] = run_lecture(old, Path(tmp) / "old-cache", against)
     print("\nThe whole lecture, six notebooks in fresh kernels:")
-    for label, seconds in (("cold", cold), ("warm", warm)):
+    for label, seconds in times.items():
         verdict = _verdict(seconds <= LECTURE_BUDGET_S)
-        print(f"  {label:<6}{seconds:7.1f} s   <= {LECTURE_BUDGET_S} s {verdict}")
+        print(f"  {label:<14}{seconds:7.1f} s   <= {LECTURE_BUDGET_S} s {verdict}")
+    if against:
+        print(f"  warm, {against} / this tree: {times[f'{against}, warm'] / times['warm']:.2f}x")
 
 
 def main() -> None:
@@ -114,6 +125,7 @@ def main() -> None:
         description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cells", action="store_true", help="time the training cells only")
+    parser.add_argument("--against", metavar="REV", help="also time this git revision's lecture")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     threads = os.environ.get("LECTURE_THREADS") or "(unset: the policy chooses)"
@@ -126,7 +138,7 @@ def main() -> None:
         if data is None:
             del os.environ["LECTURE_DATA"]
         print(f"\nLECTURE_DATA={data or '(unset: auto)'} for the lecture runs")
-        time_lecture()
+        time_lecture(args.against)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ display(ipywidgets.VBox([ipywidgets.IntSlider(3), ipywidgets.Button(description=
 log_run(data="stand-in")
 log_run(model="Tiny", threads=1, seconds=0.1, val_accuracy=0.625, epochs=1)
 print("ran", 6 * 7)
+
+# %%
+import time
+
+print("printed", flush=True)
+time.sleep(0.3)  # the kernel sends the two lines as two messages
+print("in two parts")
 """
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -149,6 +156,7 @@ def test_run_executes_writes_back_and_reports_the_training_runs(project, capsys)
     notebook = nbformat.read(path, as_version=4)
     outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
     assert any(o.get("text") == "ran 42\n" for o in outputs)  # the executed notebook is stored
+    assert any(o.get("text") == "printed\nin two parts\n" for o in outputs)  # one output
     text = path.read_text()
     assert '"model_id": "00000000000000000000000000000001"' in text
     assert "IPY_MODEL_00000000000000000000000000000002" in text

@@ -115,6 +115,7 @@ def peak_memory_mib(pid: int) -> float | None:
 def execute(ipynb: Path, env: dict | None = None) -> tuple[nbformat.NotebookNode, float | None]:
     """Run a notebook top to bottom in a fresh kernel (environment `env`); it and its peak MiB."""
     from nbclient import NotebookClient  # imported here: syncing needs no kernel
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     notebook = nbformat.read(ipynb, as_version=4)
     client = NotebookClient(
@@ -130,6 +131,8 @@ def execute(ipynb: Path, env: dict | None = None) -> tuple[nbformat.NotebookNode
             client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
         client.set_widgets_metadata()
         peak = peak_memory_mib(client.km.provisioner.process.pid)
+    # One output per run of printed text: how prints split into messages depends on timing.
+    CoalesceStreamsPreprocessor().preprocess(notebook, {})
     return stable_widget_ids(notebook), peak
 
 

@@ -240,14 +240,10 @@ def _auto(split: str) -> tuple[Arrays, DataSource]:
     key = (str(cache_dir()), download.base_url())
     if key in _auto_fallbacks:
         return _synthetic(split)
-    recent = download.recent_failure()
-    if recent is not None:
-        minutes = download.OFFLINE_MEMORY_S // 60
-        reason = (
-            f"a download less than {minutes} minutes ago failed, so this load did not try "
-            f"again ({recent}). `make data` tries again at once"
-        )
-    else:
+    # A failure remembered from another process is told in the same words as a new one, so
+    # that a notebook's stored output does not depend on when it last ran.
+    reason = download.recent_failure()
+    if reason is None:
         try:
             result = _real(split)
             download.real_arrays(SPLITS[1 - SPLITS.index(split)])
