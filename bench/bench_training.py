@@ -93,7 +93,7 @@ def worker(model_name: str, n_train: int, n_val: int) -> dict:
     training.evaluate = timed_evaluate  # `train` looks `evaluate` up in its module
     # The first optimizer of a process imports torch._dynamo (about a second); the reference
     # creates its optimizer before its clock starts, so do that import first here too.
-    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.01)
+    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=CNN_SETTINGS["lr"])
     settings = {**CNN_SETTINGS, "epochs": 1}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["LECTURE_RUN_LOG"] = str(Path(tmp) / "runs.jsonl")

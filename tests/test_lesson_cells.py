@@ -3,6 +3,7 @@
 import ast
 import inspect
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,50 @@ def test_live_coding_blanks_at_least_sixty_lines_of_lesson_code():
             elif inside and line.strip():
                 blanked += 1
     assert blanked >= 60
+
+
+@pytest.mark.parametrize("path", sorted(SOURCES.glob("*.py")), ids=lambda p: p.stem)
+def test_each_notebook_imports_from_lecture_utils_in_at_most_two_statements(path):
+    tree = ast.parse(path.read_text("utf-8"))
+    imports = [
+        node
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lecture_utils"))
+        or (
+            isinstance(node, ast.Import)
+            and any(alias.name.startswith("lecture_utils") for alias in node.names)
+        )
+    ]
+    assert 1 <= len(imports) <= 2
+
+
+def test_the_lectures_settings_are_written_down_only_in_settings_py():
+    """No notebook, bench or module restates an epoch count, learning rate or momentum."""
+    from lecture_utils import settings
+
+    values = {
+        (name, value)
+        for table in (
+            settings.BASELINE_SETTINGS,
+            settings.CNN_SETTINGS,
+            settings.LONGER_CNN_SETTINGS,
+        )
+        for name, value in table.items()
+        if name in ("epochs", "lr", "momentum") and value not in (0, 0.0, 1)
+    }
+    pattern = "|".join(
+        rf"\b{name}\s*=\s*{value}\b|\"{name}\":\s*{value}\b" for name, value in sorted(values)
+    )
+    places = [
+        *SOURCES.glob("*.py"),
+        *(ROOT / "bench").glob("*.py"),
+        *(ROOT / "lecture_utils").rglob("*.py"),
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}: {match[0]}"
+        for path in places
+        if path.name != "settings.py"
+        for match in re.finditer(pattern, path.read_text("utf-8"))
+    ]
+    assert found == []
+    assert re.search(pattern, (ROOT / "lecture_utils/settings.py").read_text("utf-8"))

@@ -183,11 +183,11 @@ plot_receptive_fields(model, image)
 # Logistic regression ties a weight to each pixel *position*; a convolution slides the same
 # kernels everywhere, and pooling forgets small shifts. So a ConvNet should cope better when
 # the images move a little. We test it: shift every validation image up to four pixels left
-# (negative) or right (positive), filling with black, and measure the accuracy of the saved
+# (negative) or right (positive) in steps of two, filling with black, and measure the accuracy of the saved
 # logistic baseline of notebook 02 and of the ConvNet.
 
 # %%
-shifts = [-4, -3, -2, -1, 0, 1, 2, 3, 4]
+shifts = [-4, -2, 0, 2, 4]
 baseline = saved_model("LogisticRegression", device, ((X_train, y_train), (X_val, y_val)))
 models = {"ConvNet": model} if baseline is None else {"logistic": baseline[0], "ConvNet": model}
 robustness = {name: accuracy_under_shifts(m, X_val, y_val, shifts) for name, m in models.items()}
@@ -199,9 +199,9 @@ plot_shift_robustness(robustness, example=X_val[0])
 
 # %%
 if baseline is not None:
-    kept = {name: acc[3] / acc[0] for name, acc in robustness.items()}
+    kept = {name: acc[2] / acc[0] for name, acc in robustness.items()}
     check_claim(
-        "shifted 3 pixels, the ConvNet keeps a larger share of its accuracy than logistic regression",
+        "shifted 2 pixels, the ConvNet keeps a larger share of its accuracy than logistic regression",
         kept["ConvNet"] > kept["logistic"],
         f"{kept['ConvNet']:.0%} against {kept['logistic']:.0%} of the unshifted accuracy",
     )
