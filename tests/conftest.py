@@ -1,8 +1,11 @@
-"""Shared test set-up: figures render off-screen, and CUDA tests skip on machines without a GPU."""
+"""Shared test set-up: figures render off-screen, CUDA tests skip on machines without a GPU,
+and fixtures that say which data the figures should name."""
 
 import matplotlib
 import pytest
 import torch
+
+import lecture_utils.data
 
 matplotlib.use("Agg")
 
@@ -32,3 +35,18 @@ def server():
     srv = CsvServer()
     yield srv
     srv.close()
+
+
+SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
+
+
+@pytest.fixture
+def real_data(monkeypatch):
+    """Figures drawn as if the real data were loaded: no footnote."""
+    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: "")
+
+
+@pytest.fixture
+def synthetic_data(monkeypatch):
+    """Figures drawn as if the stand-in were loaded: the footnote says so."""
+    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: SYNTHETIC_NOTE)

@@ -3,25 +3,13 @@
 import numpy as np
 import pytest
 import torch
+from conftest import SYNTHETIC_NOTE
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-import lecture_utils.data
 from lecture_utils import analysis, network_plots
 from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
 from lecture_utils.models import ConvNet, SmallConvNet
-
-SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
-
-
-@pytest.fixture
-def real_data(monkeypatch):
-    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: "")
-
-
-@pytest.fixture
-def synthetic_data(monkeypatch):
-    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: SYNTHETIC_NOTE)
 
 
 def _shown(ax) -> np.ndarray:

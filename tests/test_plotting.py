@@ -4,25 +4,13 @@ import sys
 import pandas as pd
 import pytest
 import torch
+from conftest import SYNTHETIC_NOTE
 from matplotlib.figure import Figure
 
-import lecture_utils.data
 from lecture_utils import plotting
 from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
 from lecture_utils.models import LogisticRegression
 from lecture_utils.training import History, train
-
-SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
-
-
-@pytest.fixture
-def real_data(monkeypatch):
-    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: "")
-
-
-@pytest.fixture
-def synthetic_data(monkeypatch):
-    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: SYNTHETIC_NOTE)
 
 
 def _texts(fig: Figure) -> list[str]:

@@ -8,26 +8,15 @@ import numpy as np
 import PIL.Image
 import pytest
 import torch
+from conftest import SYNTHETIC_NOTE
 from nbclient import NotebookClient
 
-import lecture_utils.data
 from lecture_utils import widgets
 from lecture_utils.analysis import layer_outputs
 from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
 from lecture_utils.models import ConvNet, SmallConvNet
 
-SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
 PNG_MAGIC = b"\x89PNG"
-
-
-@pytest.fixture
-def real_data(monkeypatch):
-    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: "")
-
-
-@pytest.fixture
-def synthetic_data(monkeypatch):
-    monkeypatch.setattr(lecture_utils.data, "source_note", lambda: SYNTHETIC_NOTE)
 
 
 class FakeHandle:
