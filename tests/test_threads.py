@@ -63,49 +63,51 @@ class _FakeClock:
         policy.after_batch()
 
 
-@pytest.mark.parametrize(("cost", "best"), [({1: 1.0, 2: 3.0}, 1), ({1: 2.0, 2: 1.0}, 2)])
-def test_the_policy_keeps_the_faster_count_and_measures_again_later(monkeypatch, cost, best):
+@pytest.fixture
+def policy_clock(monkeypatch):
+    """Two cores, no LECTURE_THREADS, torch on 2 threads, and time read from a fake clock;
+    the caller's thread count comes back afterwards."""
     monkeypatch.delenv("LECTURE_THREADS", raising=False)
     monkeypatch.setattr(threads, "available_cores", lambda: 2)
-    clock = _FakeClock(cost)
-    monkeypatch.setattr(threads.time, "perf_counter", lambda: clock.now)
     caller = torch.get_num_threads()
     torch.set_num_threads(2)
-    try:
-        with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
-            assert policy.candidates == [1, 2]
-            for _ in range(2 * (threads.TRIAL_BATCHES + 1)):
-                clock.batch(policy)
-            assert torch.get_num_threads() == best
-            for _ in range(int(threads.RETRIAL_SECONDS) + 1):
-                clock.batch(policy)
-            assert torch.get_num_threads() == 1  # a new trial starts with one thread
-            for _ in range(100):
-                clock.batch(policy)
-            assert policy.threads == best and torch.get_num_threads() == best
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(caller)
+
+    def make(cost: dict[int, float]) -> _FakeClock:
+        clock = _FakeClock(cost)
+        monkeypatch.setattr(threads.time, "perf_counter", lambda: clock.now)
+        return clock
+
+    yield make
+    torch.set_num_threads(caller)
+
+
+@pytest.mark.parametrize(("cost", "best"), [({1: 1.0, 2: 3.0}, 1), ({1: 2.0, 2: 1.0}, 2)])
+def test_the_policy_keeps_the_faster_count_and_measures_again_later(policy_clock, cost, best):
+    clock = policy_clock(cost)
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
+        assert policy.candidates == [1, 2]
+        for _ in range(2 * (threads.TRIAL_BATCHES + 1)):
+            clock.batch(policy)
+        assert torch.get_num_threads() == best
+        for _ in range(int(threads.RETRIAL_SECONDS) + 1):
+            clock.batch(policy)
+        assert torch.get_num_threads() == 1  # a new trial starts with one thread
+        for _ in range(100):
+            clock.batch(policy)
+        assert policy.threads == best and torch.get_num_threads() == best
+    assert torch.get_num_threads() == 2
 
 
 @pytest.mark.parametrize(
     "cost", [{1: 1.0, 2: 9.0}, {1: 9.0, 2: 1.0}], ids=["one is faster", "two are faster"]
 )
-def test_a_far_slower_candidate_is_dropped_after_one_timed_batch(monkeypatch, cost):
-    monkeypatch.delenv("LECTURE_THREADS", raising=False)
-    monkeypatch.setattr(threads, "available_cores", lambda: 2)
-    clock = _FakeClock(cost)
-    monkeypatch.setattr(threads.time, "perf_counter", lambda: clock.now)
-    caller = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
-            for _ in range(threads.TRIAL_BATCHES + 1 + 2):  # the first count, then two of the other
-                clock.batch(policy)
-            assert torch.get_num_threads() == min(cost, key=cost.get)
-            assert policy.batches[max(cost, key=cost.get)] <= threads.TRIAL_BATCHES + 1
-    finally:
-        torch.set_num_threads(caller)
+def test_a_far_slower_candidate_is_dropped_after_one_timed_batch(policy_clock, cost):
+    clock = policy_clock(cost)
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
+        for _ in range(threads.TRIAL_BATCHES + 1 + 2):  # the first count, then two of the other
+            clock.batch(policy)
+        assert torch.get_num_threads() == min(cost, key=cost.get)
+        assert policy.batches[max(cost, key=cost.get)] <= threads.TRIAL_BATCHES + 1
 
 
 def test_multiply_adds_counts_convolutions_and_linear_layers():
