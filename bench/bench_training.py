@@ -9,7 +9,9 @@ Prints, in one run:
    fixed count in both conditions;
 3. the speed-up over the original lecture's loop (`bench/reference_loop.py`) for one epoch on
    full-size random data (27,455 + 7,172 images), best of three, with targets 5x (logistic)
-   and 3x (ConvNet); the reference runs with torch's default thread count;
+   and 3x (ConvNet); the reference runs with torch's default thread count. Beside `train` it
+   times the lesson's loop alone (`train_epoch` without a callback, then the two evaluations,
+   on the thread count `train` used): the most any change around the lesson could reach;
 4. the ConvNet's training pass as a share of the float32 matmul rate measured in the same run
    (targets: 80% with AVX-512, 50% with AVX2), counting 2 x 6,143,800 multiply-adds x 3
    (forward + backward) = 36.9 MFLOP per training image.
@@ -72,15 +74,30 @@ def load_average() -> str:
         return "n/a"
 
 
-def worker(model_name: str, n_train: int, n_val: int) -> dict:
-    """One epoch of `train` with the lecture's CNN settings, in this fresh process."""
+def worker(model_name: str, n_train: int, n_val: int, alone_on: int | None) -> dict:
+    """One epoch of `train` with the lecture's CNN settings, in this fresh process; or, with
+    `alone_on` threads, the lesson's loop alone: `train_epoch` and the two evaluations."""
     from lecture_utils import models, training
     from lecture_utils.runlog import read_runs
+    from lecture_utils.speed import LeanSGD, prepare_model
 
     X_train, y_train = reference_loop.random_data(n_train, 0)
     X_val, y_val = reference_loop.random_data(n_val, 1)
     torch.manual_seed(0)
     model = getattr(models, model_name)()
+    if alone_on is not None:
+        prepare_model(model)
+        optimizer = LeanSGD(model.parameters(), CNN_SETTINGS["lr"], CNN_SETTINGS["momentum"])
+        caller = torch.get_num_threads()
+        torch.set_num_threads(alone_on)
+        start = time.perf_counter()
+        training.train_epoch(model, X_train, y_train, optimizer, CNN_SETTINGS["batch_size"])
+        trained = time.perf_counter()
+        torch.set_num_threads(caller)  # the evaluations choose theirs, as in `train`
+        training.evaluate(model, X_train, y_train)
+        training.evaluate(model, X_val, y_val)
+        done = time.perf_counter()
+        return {"epoch_s": done - start, "train_s": trained - start, "threads": alone_on}
     evaluate_s: list[float] = []
     original = training.evaluate
 
@@ -112,13 +129,17 @@ def worker(model_name: str, n_train: int, n_val: int) -> dict:
     }
 
 
-def run_epoch(kind: str, model: str, n_train: int, n_val: int, threads: str = "policy") -> dict:
-    """One epoch of `kind` ("reference" or "lecture_utils") in a fresh Python process."""
+def run_epoch(
+    kind: str, model: str, n_train: int, n_val: int, threads: str = "policy", alone_on: int = 0
+) -> dict:
+    """One epoch of `kind` ("reference" or "lecture_utils") in a fresh Python process; with
+    `alone_on` threads, lecture_utils runs the lesson's loop alone."""
     sizes = [f"--model={model}", f"--n-train={n_train}", f"--n-val={n_val}"]
     if kind == "reference":
         command = [sys.executable, str(HERE / "reference_loop.py"), *sizes]
     else:
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", *sizes]
+        command += [f"--alone-on={alone_on}"] if alone_on else []
     env = {k: v for k, v in os.environ.items() if k not in ("LECTURE_THREADS", "LECTURE_RUN_LOG")}
     if threads != "policy":
         env["LECTURE_THREADS"] = threads
@@ -171,23 +192,31 @@ def reference_ratios(repeats: int, quick: bool, capability: str) -> None:
     print(
         f"\nAgainst the lecture's loop: one epoch on {n_train:,} + {n_val:,} images, best of {repeats}"
     )
-    print(f"  {'model':<20}{'reference':>10}{'lecture_utils':>15}{'speed-up':>10}  target")
+    print(
+        f"  {'model':<20}{'reference':>10}{'lecture_utils':>15}{'speed-up':>10}  target"
+        f"{'loop alone':>20}{'speed-up':>10}"
+    )
     matmul = matmul_gflops()
     best: dict[str, dict[str, dict]] = {}
     for model in MODELS:
-        runs = {"reference": [], "lecture_utils": []}
+        runs = {"reference": [], "lecture_utils": [], "alone": []}
         for _ in range(repeats):
-            for kind in runs:
+            for kind in ("reference", "lecture_utils"):
                 runs[kind].append(run_epoch(kind, model, n_train, n_val))
+            threads = runs["lecture_utils"][-1]["threads"]
+            runs["alone"].append(
+                run_epoch("lecture_utils", model, n_train, n_val, alone_on=threads)
+            )
         best[model] = {
             kind: min(found, key=lambda run: run["epoch_s"]) for kind, found in runs.items()
         }
-        ref, new = best[model]["reference"]["epoch_s"], best[model]["lecture_utils"]["epoch_s"]
+        ref, new, alone = (best[model][kind]["epoch_s"] for kind in runs)
         target = EPOCH_TARGETS[model]
         verdict = "PASS" if ref / new >= target else "MISS"
         print(
             f"  {model:<20}{ref:>10.2f}{new:>15.2f}{ref / new:>9.2f}x  >= {target:g}x {verdict}"
-            f"  ({best[model]['lecture_utils']['threads']} thread(s))",
+            f"{alone:>11.2f}{ref / alone:>9.2f}x  ({best[model]['lecture_utils']['threads']}"
+            f" thread(s))",
             flush=True,
         )
     matmul = max(matmul, matmul_gflops())  # measured before and after: keep the better
@@ -216,9 +245,10 @@ def main() -> None:
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--n-train", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--n-val", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--alone-on", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.model, args.n_train, args.n_val)))
+        print(json.dumps(worker(args.model, args.n_train, args.n_val, args.alone_on)))
         return
 
     capability = torch.backends.cpu.get_cpu_capability()

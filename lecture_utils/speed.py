@@ -73,26 +73,40 @@ class LeanSGD:
     def __init__(self, params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0) -> None:
         self.params = list(params)
         self.lr, self.momentum = lr, momentum
-        self.buffers: dict[int, torch.Tensor] = {}  # momentum buffers by parameter position
+        self.buffers: list[torch.Tensor | None] = [None] * len(self.params)  # one per parameter
+        # Multiplying by a tensor of the weights' dtype skips the conversion of a Python number
+        # at every call (twice as fast for small tensors) and rounds the same way.
+        kinds = {(p.dtype, p.device) for p in self.params}
+        self._factor: float | torch.Tensor = momentum
+        if len(kinds) == 1:
+            dtype, device = kinds.pop()
+            self._factor = torch.tensor(momentum, dtype=dtype, device=device)
 
-    @torch.no_grad()
     def step(self) -> None:
-        found = [(i, p) for i, p in enumerate(self.params) if p.grad is not None]
-        params, changes = [p for _, p in found], [p.grad for _, p in found]
-        if self.momentum != 0:
-            old = [i for i, _ in found if i in self.buffers]
-            if len(old) == len(found):  # buffer = momentum * buffer + gradient
-                buffers = [self.buffers[i] for i in old]
-                torch._foreach_mul_(buffers, self.momentum)
-                torch._foreach_add_(buffers, changes)
-            else:  # the first step (or a parameter's first gradient): buffer = gradient
-                for (i, _), change in zip(found, changes, strict=True):
-                    if i in self.buffers:
-                        self.buffers[i].mul_(self.momentum).add_(change)
-                    else:
-                        self.buffers[i] = torch.clone(change).detach()
-            changes = [self.buffers[i] for i, _ in found]
-        torch._foreach_add_(params, changes, alpha=-self.lr)
+        grads = [p.grad for p in self.params]
+        ready = all(g is not None for g in grads)  # (`None in grads` would compare tensors: slow)
+        with torch.no_grad():
+            if ready and self.momentum == 0:
+                torch._foreach_add_(self.params, grads, alpha=-self.lr)
+            elif ready and all(b is not None for b in self.buffers):
+                torch._foreach_mul_(self.buffers, self._factor)  # buffer = momentum * buffer
+                torch._foreach_add_(self.buffers, grads)  # ... + gradient
+                torch._foreach_add_(self.params, self.buffers, alpha=-self.lr)
+            else:  # the first step, or a parameter without a gradient
+                self._careful_step(grads)
+
+    def _careful_step(self, grads: list[torch.Tensor | None]) -> None:
+        for i, (param, grad) in enumerate(zip(self.params, grads, strict=True)):
+            if grad is None:
+                continue
+            change = grad
+            if self.momentum != 0:
+                buffer = self.buffers[i]
+                if buffer is None:  # a parameter's first gradient: buffer = gradient
+                    change = self.buffers[i] = torch.clone(grad).detach()
+                else:
+                    change = buffer.mul_(self.momentum).add_(grad)
+            param.add_(change, alpha=-self.lr)
 
     def zero_grad(self) -> None:
         for param in self.params:

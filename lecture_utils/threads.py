@@ -2,12 +2,13 @@
 
 Torch's threads wait for each other after every operation, so on a laptop whose other core is
 busy (a browser, a video call) two threads can make a small model 3-15x slower than one. The
-policy therefore gives a small model (under a million multiply-adds per image, such as logistic
-regression and SmallConvNet) one thread: more threads barely help it even on an idle machine.
-For a larger model on a CPU it times a few real training batches with each candidate count (1
-and the caller's count), keeps the faster, and measures again every few seconds, since the load
-changes. `LECTURE_THREADS=N` fixes the count instead: use it where results must repeat bit for
-bit, because convolutions round differently with 1 and 2 threads (logistic regression does not).
+policy therefore gives small batches (under ten million multiply-adds, such as a training batch
+of logistic regression or SmallConvNet) one thread: more threads barely help them even on an
+idle machine. For bigger batches on a CPU (the ConvNet's training, every model's evaluation) it
+times a few real batches with each candidate count (1 and the caller's count), keeps the faster,
+and measures again after a few seconds, since the load changes; training and evaluation share
+that latest measurement. `LECTURE_THREADS=N` fixes the count instead: use it where results must
+repeat bit for bit, because convolutions round differently with 1 and 2 threads.
 """
 
 from __future__ import annotations
@@ -19,11 +20,18 @@ from collections import Counter
 
 import torch
 
+from .device import model_device
+
 ENV_VAR = "LECTURE_THREADS"
 TRIAL_BATCHES = 5  # timed batches per candidate (the first after a switch is not timed)
 RETRIAL_SECONDS = 10.0  # how long a choice stands before it is measured again
 GIVE_UP = 1.5  # a candidate whose batch takes this many times the best median is dropped at once
-SMALL_MODEL = 1_000_000  # multiply-adds per image below which one thread is as fast as more
+SMALL_BATCH = 10_000_000  # multiply-adds per batch below which one thread is as fast as more
+
+# The latest trial's winner, its candidates and when it was measured: a policy that starts
+# within RETRIAL_SECONDS (the evaluations after an epoch, the next cell) takes it as it is.
+_latest: tuple[int, tuple[int, ...], float] | None = None
+_running: list[ThreadPolicy] = []  # the policies in force, outermost first
 
 
 def requested_threads() -> int | None:
@@ -74,23 +82,34 @@ def available_cores() -> int:
 
 
 class ThreadPolicy:
-    """Sets torch's thread count during training and restores the caller's afterwards.
+    """Sets torch's thread count while a model trains or is evaluated; restores the caller's after.
 
-    Call `start_epoch()` before an epoch's first batch and `after_batch()` after every batch;
-    `threads` is the count that ran the most batches (for logs and benchmarks).
+    With `example` (one input image) and `batch_size`, small batches get one thread without
+    measuring; without, every count is measured. A trial times `trial_batches` batches per
+    candidate. Call `start_epoch()` before an epoch's first batch and `after_batch()` after
+    every batch; `threads` is the count that ran the most batches.
     """
 
-    def __init__(self, model: torch.nn.Module, example: torch.Tensor) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        example: torch.Tensor | None = None,
+        *,
+        batch_size: int = 1,
+        trial_batches: int = TRIAL_BATCHES,
+    ) -> None:
         self.caller = torch.get_num_threads()
+        users = _running[0].caller if _running else self.caller  # not a count set by a policy
+        self.trial_batches = trial_batches
         fixed = requested_threads()
         if fixed is not None:
             self.candidates = [fixed]
-        elif example.device.type != "cpu":
-            self.candidates = [self.caller]  # the CPU only feeds the GPU
-        elif multiply_adds(model, example) < SMALL_MODEL:
+        elif model_device(model).type != "cpu":
+            self.candidates = [users]  # the CPU only feeds the GPU
+        elif example is not None and multiply_adds(model, example) * batch_size < SMALL_BATCH:
             self.candidates = [1]
         else:
-            self.candidates = sorted({1, max(1, min(self.caller, available_cores()))})
+            self.candidates = sorted({1, max(1, min(users, available_cores()))})
         self.batches: Counter[int] = Counter()
         self._times: dict[int, list[float]] = {}
         self._trying: list[int] = []
@@ -103,10 +122,18 @@ class ThreadPolicy:
         return self.batches.most_common(1)[0][0] if self.batches else self._choice
 
     def __enter__(self) -> ThreadPolicy:
+        _running.append(self)
+        if _latest is not None and _latest[1] == tuple(self.candidates):
+            choice, _, when = _latest
+            if time.perf_counter() < when + RETRIAL_SECONDS:  # measured moments ago: reuse it
+                self._choice, self._retrial_at = choice, when + RETRIAL_SECONDS
+                torch.set_num_threads(choice)
+                return self
         self._start_trial()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        _running.remove(self)
         torch.set_num_threads(self.caller)
 
     def start_epoch(self) -> None:
@@ -122,7 +149,7 @@ class ThreadPolicy:
             times = self._times[count]
             if last is not None:
                 times.append(now - last)
-            if len(times) >= TRIAL_BATCHES or self._hopeless(times):
+            if len(times) >= self.trial_batches or self._hopeless(times):
                 self._next_candidate(now)
         elif len(self.candidates) > 1 and now >= self._retrial_at:
             self._start_trial()
@@ -148,7 +175,9 @@ class ThreadPolicy:
             torch.set_num_threads(self._trying[0])
             self._last = None
             return
+        global _latest
         medians = {count: statistics.median(t) for count, t in self._times.items() if t}
         self._choice = min(medians, key=medians.get)
         torch.set_num_threads(self._choice)
         self._retrial_at = now + RETRIAL_SECONDS
+        _latest = (self._choice, tuple(self.candidates), now)

@@ -131,14 +131,18 @@ def evaluate(
 
 @contextlib.contextmanager
 def evaluation_mode(model: nn.Module) -> Iterator[None]:
-    """Eval mode and no autograd inside; the model's train/eval mode is restored afterwards."""
+    """Eval mode and no autograd inside, on the thread count that scores batches fastest
+    (`threads`); the model's train/eval mode and the caller's thread count come back after."""
     prepare_model(model)
+    threads = ThreadPolicy(model, trial_batches=1)  # evaluation batches are big: measure
     was_training = model.training
     model.eval()
+    timer = model.register_forward_hook(lambda *_: threads.after_batch())
     try:
-        with torch.inference_mode():
+        with threads, torch.inference_mode():
             yield
     finally:
+        timer.remove()
         model.train(was_training)
 
 
@@ -190,7 +194,11 @@ def train(
         progress=progress,
         curve=history,
     )
-    with ThreadPolicy(model, X_train[:1]) as threads, _shuffling_seed(seed), monitor:
+    with (
+        ThreadPolicy(model, X_train[:1], batch_size=batch_size) as threads,
+        _shuffling_seed(seed),
+        monitor,
+    ):
         after_batch = _both(threads.after_batch, monitor)
         for epoch in range(1, epochs + 1):
             threads.start_epoch()

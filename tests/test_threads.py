@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from lecture_utils import threads
 from lecture_utils.models import ConvNet, LogisticRegression, SmallConvNet
 from lecture_utils.threads import ThreadPolicy, multiply_adds, requested_threads
-from lecture_utils.training import train
+from lecture_utils.training import evaluate, train
 
 
 def _data(n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,6 +69,7 @@ def policy_clock(monkeypatch):
     the caller's thread count comes back afterwards."""
     monkeypatch.delenv("LECTURE_THREADS", raising=False)
     monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    monkeypatch.setattr(threads, "_latest", None)  # no measurement from an earlier test
     caller = torch.get_num_threads()
     torch.set_num_threads(2)
 
@@ -84,7 +85,7 @@ def policy_clock(monkeypatch):
 @pytest.mark.parametrize(("cost", "best"), [({1: 1.0, 2: 3.0}, 1), ({1: 2.0, 2: 1.0}, 2)])
 def test_the_policy_keeps_the_faster_count_and_measures_again_later(policy_clock, cost, best):
     clock = policy_clock(cost)
-    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28), batch_size=32) as policy:
         assert policy.candidates == [1, 2]
         for _ in range(2 * (threads.TRIAL_BATCHES + 1)):
             clock.batch(policy)
@@ -103,11 +104,56 @@ def test_the_policy_keeps_the_faster_count_and_measures_again_later(policy_clock
 )
 def test_a_far_slower_candidate_is_dropped_after_one_timed_batch(policy_clock, cost):
     clock = policy_clock(cost)
-    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28)) as policy:
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28), batch_size=32) as policy:
         for _ in range(threads.TRIAL_BATCHES + 1 + 2):  # the first count, then two of the other
             clock.batch(policy)
         assert torch.get_num_threads() == min(cost, key=cost.get)
         assert policy.batches[max(cost, key=cost.get)] <= threads.TRIAL_BATCHES + 1
+
+
+def test_a_policy_started_soon_after_a_trial_takes_its_result_without_measuring(policy_clock):
+    clock = policy_clock({1: 3.0, 2: 1.0})
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28), batch_size=32) as policy:
+        for _ in range(2 * (threads.TRIAL_BATCHES + 1)):
+            clock.batch(policy)
+    assert torch.get_num_threads() == 2
+    clock.now += threads.RETRIAL_SECONDS / 2
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28), batch_size=32) as again:
+        clock.batch(again)
+        assert again.batches == {2: 1}  # a trial would have started on one thread
+    clock.now += threads.RETRIAL_SECONDS
+    with ThreadPolicy(ConvNet(), torch.zeros(1, 1, 28, 28), batch_size=32) as later:
+        clock.batch(later)
+        assert later.batches == {1: 1}  # too old: measured again, from one thread
+
+
+@pytest.mark.parametrize(("cost", "best"), [({1: 1.0, 2: 3.0}, 1), ({1: 3.0, 2: 1.0}, 2)])
+def test_evaluation_measures_each_count_on_one_batch_then_keeps_the_faster(
+    policy_clock, cost, best
+):
+    clock = policy_clock(cost)
+    model = LogisticRegression()  # one thread for its training batches, but measured here
+    counts = []
+
+    def tick(module, args, out):
+        counts.append(torch.get_num_threads())
+        clock.now += cost[torch.get_num_threads()]
+
+    model.register_forward_hook(tick)  # runs before evaluation's own hook: it sees the cost
+    evaluate(model, *_data(10 * 64), batch_size=64)
+    assert counts[:4] == [1, 1, 2, 2]  # each count: one batch to settle, one timed
+    assert counts[4:] == [best] * 6
+    assert torch.get_num_threads() == 2  # the caller's count is back
+
+
+def test_an_evaluation_inside_training_may_use_the_callers_threads_again(policy_clock):
+    image = torch.zeros(1, 1, 28, 28)
+    with ThreadPolicy(LogisticRegression(), image, batch_size=32) as training_batches:
+        assert training_batches.candidates == [1] and torch.get_num_threads() == 1
+        with ThreadPolicy(LogisticRegression()) as evaluation_batches:
+            assert evaluation_batches.candidates == [1, 2]
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
 
 
 def test_multiply_adds_counts_convolutions_and_linear_layers():
@@ -173,19 +219,22 @@ def test_lean_sgd_gives_torchs_sgd_results_bit_for_bit(momentum):
     assert all(p.grad is None for p in lean_optimizer.params)
 
 
-def test_lean_sgd_matches_torch_when_a_parameter_gets_its_first_gradient_late():
+@pytest.mark.parametrize("late", [0, 1])
+def test_lean_sgd_matches_torch_when_a_parameter_gets_its_first_gradient_late(late):
     from lecture_utils.speed import LeanSGD
 
     def run(optimizer_class):
-        a, b = torch.ones(3, requires_grad=True), torch.ones(2, requires_grad=True)
-        optimizer = optimizer_class([a, b], lr=0.1, momentum=0.9)
+        params = [torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)]
+        optimizer = optimizer_class(params, lr=0.1, momentum=0.9)
         for step in range(3):
             optimizer.zero_grad()
-            loss = (a * torch.arange(3.0)).sum()
-            if step > 0:  # b has no gradient in the first step
-                loss = loss + (b * b).sum()
-            loss.backward()
+            weights = torch.arange(3.0) + 1
+            # The `late` parameter has no gradient in the first step, then a different one.
+            loss = sum(
+                (p * weights * (i + 1)).sum() for i, p in enumerate(params) if step or i != late
+            )
+            (loss + (params[late] ** 2).sum() if step else loss).backward()
             optimizer.step()
-        return torch.cat([a.detach(), b.detach()])
+        return torch.cat([p.detach() for p in params])
 
     assert torch.equal(run(LeanSGD), run(torch.optim.SGD))
