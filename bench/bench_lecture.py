@@ -3,6 +3,7 @@
     python bench/bench_lecture.py            # training cells, then the lecture cold and warm
     python bench/bench_lecture.py --cells    # training cells only
     python bench/bench_lecture.py --against REV   # also REV's lecture, warm, in the same run
+    python bench/bench_lecture.py --busy     # also warm with one core busy: policy against 2 threads
 
 Part 1 trains each model of the notebooks with the lecture's settings (`lecture_utils.settings`)
 on the data that `LECTURE_DATA` selects (the synthetic stand-in unless set), under the thread
@@ -14,6 +15,9 @@ empty data cache (the stand-in is generated, or the data downloaded, as on a stu
 run, in the caller's `LECTURE_DATA` mode, auto by default; installing packages is not
 counted), then warm, with the cache the first run filled.
 The repository's own notebooks are left alone. Both totals are compared with 3 minutes.
+With `--busy`, the warm lecture runs again while a plain Python loop keeps one core busy (a
+laptop that is also projecting, or in a video call): under the thread policy, then with
+torch's default thread count fixed (`LECTURE_THREADS`), as the lecture ran before the policy.
 """
 
 from __future__ import annotations
@@ -84,10 +88,13 @@ def copy_of_repository(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-def run_lecture(copy: Path, cache: Path, label: str) -> float:
-    """Run `tools/lecture.py run` in `copy` with `cache` as the data cache; return seconds."""
+def run_lecture(copy: Path, cache: Path, label: str, threads: str | None = None) -> float:
+    """Run `tools/lecture.py run` in `copy` with `cache` as the data cache; return seconds.
+    `threads` sets `LECTURE_THREADS`; None leaves the caller's setting."""
     # PYTHONPATH: the copy's own lecture_utils, also in its kernels, not the installed one.
     env = {**os.environ, "LECTURE_CACHE": str(cache), "PYTHONPATH": str(copy)}
+    if threads is not None:
+        env["LECTURE_THREADS"] = threads
     print(f"\n{label}: python tools/lecture.py run (in a copy of the repository)", flush=True)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "tools/lecture.py", "run"], cwd=copy, env=env)
@@ -97,7 +104,25 @@ def run_lecture(copy: Path, cache: Path, label: str) -> float:
     return seconds
 
 
-def time_lecture(against: str | None) -> None:
+def time_busy_lecture(copy: Path, cache: Path) -> dict[str, float]:
+    """The warm lecture with one core kept busy, under the policy and with torch's default."""
+    import torch
+
+    default = str(torch.get_num_threads())
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        return {
+            "busy, policy": run_lecture(copy, cache, "One core busy, thread policy", ""),
+            f"busy, {default} thr.": run_lecture(
+                copy, cache, f"One core busy, LECTURE_THREADS={default}", default
+            ),
+        }
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def time_lecture(against: str | None, busy: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy, cache = Path(tmp) / "repo", Path(tmp) / "cache"
         copy.mkdir()
@@ -105,6 +130,8 @@ def time_lecture(against: str | None) -> None:
         copy_of_repository(copy)
         times = {"cold": run_lecture(copy, cache, "Cold (empty data cache)")}
         times["warm"] = run_lecture(copy, cache, "Warm (the cache of the cold run)")
+        if busy:
+            times.update(time_busy_lecture(copy, cache))
         if against:
             old = Path(tmp) / "old"
             old.mkdir()
@@ -118,6 +145,9 @@ def time_lecture(against: str | None) -> None:
         print(f"  {label:<14}{seconds:7.1f} s   <= {LECTURE_BUDGET_S} s {verdict}")
     if against:
         print(f"  warm, {against} / this tree: {times[f'{against}, warm'] / times['warm']:.2f}x")
+    if busy:
+        policy, fixed = (seconds for label, seconds in times.items() if label.startswith("busy"))
+        print(f"  one core busy, torch's default threads / the policy: {fixed / policy:.2f}x")
 
 
 def main() -> None:
@@ -126,6 +156,7 @@ def main() -> None:
     )
     parser.add_argument("--cells", action="store_true", help="time the training cells only")
     parser.add_argument("--against", metavar="REV", help="also time this git revision's lecture")
+    parser.add_argument("--busy", action="store_true", help="also time it with one core busy")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     threads = os.environ.get("LECTURE_THREADS") or "(unset: the policy chooses)"
@@ -138,7 +169,7 @@ def main() -> None:
         if data is None:
             del os.environ["LECTURE_DATA"]
         print(f"\nLECTURE_DATA={data or '(unset: auto)'} for the lecture runs")
-        time_lecture(args.against)
+        time_lecture(args.against, args.busy)
 
 
 if __name__ == "__main__":
