@@ -107,19 +107,13 @@ def run_lecture(copy: Path, cache: Path, label: str, threads: str | None = None)
 def time_busy_lecture(copy: Path, cache: Path) -> dict[str, float]:
     """The warm lecture with one core kept busy, under the policy and with torch's default."""
     import torch
+    from bench_training import one_core_busy
 
     default = str(torch.get_num_threads())
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        return {
-            "busy, policy": run_lecture(copy, cache, "One core busy, thread policy", ""),
-            f"busy, {default} thr.": run_lecture(
-                copy, cache, f"One core busy, LECTURE_THREADS={default}", default
-            ),
-        }
-    finally:
-        busy.kill()
-        busy.wait()
+    with one_core_busy():
+        policy = run_lecture(copy, cache, "One core busy, thread policy", threads="")  # unset
+        fixed = run_lecture(copy, cache, f"One core busy, LECTURE_THREADS={default}", default)
+    return {"busy, policy": policy, f"busy, {default} thr.": fixed}
 
 
 def time_lecture(against: str | None, busy: bool) -> None:
@@ -130,8 +124,8 @@ def time_lecture(against: str | None, busy: bool) -> None:
         copy_of_repository(copy)
         times = {"cold": run_lecture(copy, cache, "Cold (empty data cache)")}
         times["warm"] = run_lecture(copy, cache, "Warm (the cache of the cold run)")
-        if busy:
-            times.update(time_busy_lecture(copy, cache))
+        busy_times = time_busy_lecture(copy, cache) if busy else {}
+        times.update(busy_times)
         if against:
             old = Path(tmp) / "old"
             old.mkdir()
@@ -145,8 +139,8 @@ def time_lecture(against: str | None, busy: bool) -> None:
         print(f"  {label:<14}{seconds:7.1f} s   <= {LECTURE_BUDGET_S} s {verdict}")
     if against:
         print(f"  warm, {against} / this tree: {times[f'{against}, warm'] / times['warm']:.2f}x")
-    if busy:
-        policy, fixed = (seconds for label, seconds in times.items() if label.startswith("busy"))
+    if busy_times:
+        policy, fixed = busy_times.values()
         print(f"  one core busy, torch's default threads / the policy: {fixed / policy:.2f}x")
 
 

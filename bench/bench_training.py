@@ -26,6 +26,7 @@ cannot help another's. Run it on an otherwise idle machine:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -149,6 +150,17 @@ def run_epoch(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def one_core_busy():
+    """Keep one core busy with a plain Python loop (a laptop that is also projecting) inside."""
+    busy = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+    try:
+        yield
+    finally:
+        busy.kill()
+        busy.wait()
+
+
 def thread_policy_table(repeats: int, quick: bool) -> bool:
     """Print idle and busy epoch times per policy; return whether the policy kept within 1.25x."""
     print("\nOne epoch (training + evaluation of both sets), seconds, best of", repeats)
@@ -156,10 +168,7 @@ def thread_policy_table(repeats: int, quick: bool) -> bool:
     print("".join(f"{name if name == 'policy' else 'THREADS=' + name:>12}" for name in POLICIES))
     all_ok = True
     for condition in ("idle", "busy"):
-        busy = None
-        if condition == "busy":
-            busy = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
-        try:
+        with one_core_busy() if condition == "busy" else contextlib.nullcontext():
             for model, n in POLICY_SIZES.items():
                 n = min(n, 1_024) if quick else n
                 best, chosen = {}, set()
@@ -179,10 +188,6 @@ def thread_policy_table(repeats: int, quick: bool) -> bool:
                     f" {ratio:.2f}x the better fixed count: {'PASS' if ok else 'MISS'}",
                     flush=True,
                 )
-        finally:
-            if busy is not None:
-                busy.kill()
-                busy.wait()
     return all_ok
 
 
