@@ -15,7 +15,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 
 help:
 	@echo "make lecture      sync, then run the six notebooks in place and print a summary table"
-	@echo "make test         ruff, unit tests (pairs, Colab, site, live, browser), nbval on every notebook"
+	@echo "make test         ruff, zizmor, unit tests (pairs, Colab, site, live, browser), nbval on every notebook"
 	@echo "make sync         regenerate all that derives from notebooks/src/*.py (badges, .ipynb, live)"
 	@echo "make lab          open JupyterLab for teaching"
 	@echo "make data         fill the data cache before class (real data where reachable)"
@@ -48,6 +48,7 @@ sync: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/zizmor --offline --min-severity=medium .github/workflows/
 	$(BIN)/pytest -p no:cacheprovider
 	$(THREADS) LECTURE_CHECK_CLAIMS=1 LECTURE_DATA="$${LECTURE_DATA:-synthetic}" \
 		$(BIN)/pytest -p no:cacheprovider $(NBVAL) notebooks/*.ipynb

@@ -24,7 +24,7 @@ from bench_training import CONVNET_TRAIN_FLOP, matmul_gflops  # noqa: E402
 
 from lecture_utils.models import ConvNet  # noqa: E402
 from lecture_utils.settings import CNN_SETTINGS  # noqa: E402
-from lecture_utils.speed import LeanSGD, prepare_model  # noqa: E402
+from lecture_utils.speed import prepare_model  # noqa: E402
 
 BATCH = CNN_SETTINGS["batch_size"]
 
@@ -85,7 +85,9 @@ def main() -> None:
             convolutions_ms += time_convolution(layer, x, report)
         with torch.no_grad():
             x = layer(x)  # the next layer's input
-    optimizer = LeanSGD(model.parameters(), CNN_SETTINGS["lr"], CNN_SETTINGS["momentum"])
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=CNN_SETTINGS["lr"], momentum=CNN_SETTINGS["momentum"]
+    )
 
     def training_batch() -> None:
         optimizer.zero_grad()

@@ -36,15 +36,18 @@ def changed_lines(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return report
 
 
-def run_lecture(selected: list[str]) -> None:
+def run_lecture(selected: list[str]) -> bool:
+    """Run the lecture (`make lecture`'s command); whether every notebook ran."""
     command = [sys.executable, str(ROOT / "tools" / "lecture.py"), "run", *selected]
-    subprocess.run(command, cwd=ROOT, check=True)
+    return subprocess.run(command, cwd=ROOT).returncode == 0
 
 
 def main(argv: list[str]) -> int:
-    run_lecture(argv)
+    ran = run_lecture(argv)
     first = snapshot(ROOT)
-    run_lecture(argv)
+    if not (ran and run_lecture(argv)):
+        print("rerun check: a lecture run failed (see above); nothing compared", file=sys.stderr)
+        return 1
     report = changed_lines(first, snapshot(ROOT))
     print("\n".join(report) if report else "rerun check: the second run changed nothing")
     changed = sum(line[:1] in "+-" and line[:3] not in ("+++", "---") for line in report)

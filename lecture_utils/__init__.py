@@ -10,7 +10,7 @@ claims and exercises (`claims`, `exercises`).
 
 from .alphabet import ALPHABET
 from .analysis import accuracy_under_shifts, dense_equivalent, receptive_fields, shift_images
-from .checkpoints import load_trained, save_trained
+from .checkpoints import save_trained
 from .claims import check_claim
 from .data import load_sign_mnist, sign_mnist_csv
 from .device import default_device
@@ -66,7 +66,6 @@ __all__ = [
     "kernel_explorer",
     "line_kernels",
     "load_sign_mnist",
-    "load_trained",
     "on_real_data",
     "plot_confusion",
     "plot_dense_equivalent",

@@ -33,8 +33,8 @@ def default_device() -> torch.device:
         return torch.device("cpu")
 
     available = [kind for kind in VALID_DEVICES if _available(kind)]
-    kind, _, index = requested.partition(":")
-    if kind not in VALID_DEVICES or (index and not (kind == "cuda" and index.isdigit())):
+    kind, colon, index = requested.partition(":")
+    if kind not in VALID_DEVICES or (colon and not (kind == "cuda" and index.isdigit())):
         raise ValueError(
             f"{ENV_VAR}={requested!r} is not a device name. Valid values: "
             f"{', '.join(VALID_DEVICES)} (or cuda:N). Available here: {', '.join(available)}."

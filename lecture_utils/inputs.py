@@ -1,12 +1,14 @@
 """Check what `train` and `evaluate` are given, before any work, and say what was expected.
 
 Without these checks a mismatch surfaces as a raw torch error in the middle of an epoch (more
-images than labels), or only after a whole epoch (more labels than images).
+images than labels), only after a whole epoch (more labels than images), or never (a model
+with 24 outputs trains on letters 24 and 25 without complaint until a batch holds one).
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
 import torch
 from torch import nn
@@ -80,16 +82,62 @@ def checked_data(model: nn.Module, data: object, what: str) -> tuple[torch.Tenso
     return X.to(device), y.to(device)
 
 
+def check_model(model: object) -> None:
+    """A torch model (an instance, not its class) that has parameters."""
+    if not isinstance(model, nn.Module):
+        made = " (create one first, e.g. LogisticRegression())" if isinstance(model, type) else ""
+        raise TypeError(f"model should be a torch model (an nn.Module); got {model!r}{made}.")
+    if next(model.parameters(), None) is None:
+        raise ValueError(
+            f"the model {type(model).__name__} has no parameters (weights) to train or to "
+            f"score with: give it a layer that learns, e.g. nn.Linear(784, {N_CLASSES})."
+        )
+
+
+def check_scores(model: nn.Module, images: torch.Tensor) -> None:
+    """The model must give one row of 26 scores per image: tried on the first image."""
+    was_training = model.training
+    try:
+        with torch.no_grad():
+            scores = model.eval()(images[:1])
+    finally:
+        model.train(was_training)
+    if not isinstance(scores, torch.Tensor):
+        raise TypeError(
+            f"the model returns a {type(scores).__name__}, not a tensor of scores: its forward "
+            f"should return one row of {N_CLASSES} scores per image."
+        )
+    if scores.dim() == 2 and len(scores) == 1 and scores.shape[1] != N_CLASSES:
+        raise ValueError(
+            f"the model gives {scores.shape[1]} scores per image; the lecture's data has "
+            f"{N_CLASSES} letters (A-Z): make its last layer output {N_CLASSES}."
+        )
+    if tuple(scores.shape) != (1, N_CLASSES):
+        raise ValueError(
+            f"the model turns one image into an output of shape {tuple(scores.shape)}; "
+            f"expected (1, {N_CLASSES}), one row of {N_CLASSES} scores per image."
+        )
+
+
+def check_callable(**functions: object) -> None:
+    """Each value must be a function (train_epoch, evaluate)."""
+    for name, function in functions.items():
+        if not callable(function):
+            raise TypeError(
+                f"{name} should be a function, such as the lesson's {name}; got {function!r}."
+            )
+
+
 def check_whole(**values: object) -> None:
     """Each value must be a whole number of at least 1 (epochs, batch sizes)."""
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}.")
 
 
 def check_rates(lr: float, momentum: float) -> None:
     """A finite positive learning rate and a momentum in [0, 1)."""
-    if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number above 0, such as 0.01; got {lr!r}.")
-    if not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+    if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum < 1:
         raise ValueError(f"momentum must be at least 0 and below 1, such as 0.9; got {momentum!r}.")

@@ -24,7 +24,14 @@ from .analysis import (
     shift_images,
 )
 from .kernels import apply_kernels
-from .plotting import TRAIN_COLOR, VAL_COLOR, _figure, _subplots, mark_data_source, to_numpy
+from .plotting import (
+    IMAGE_CMAP,
+    _figure,
+    _subplots,
+    mark_data_source,
+    show_kernel,
+    to_numpy,
+)
 
 
 def _no_ticks(axes: np.ndarray) -> None:
@@ -46,17 +53,19 @@ def plot_layer_features(
     """
     outputs = layer_outputs(model, image)
     fig, axes = _subplots(
-        len(channels), len(layers), figsize=(2.5 * len(layers), 2.5 * len(channels)), squeeze=False
+        len(channels),
+        len(layers),
+        figsize=(max(5.0, 2.5 * len(layers)), 2.5 * len(channels)),
+        squeeze=False,
     )
     for col, layer in enumerate(layers):
         output = outputs[layer]
         name = type(model.pipeline[layer]).__name__
         axes[0, col].set_title(f"Layer {layer}: {name}\n{output.shape[0]} channels")
         for row, channel in enumerate(channels):
-            axes[row, col].imshow(to_numpy(output[channel]), cmap="viridis")
+            axes[row, col].imshow(to_numpy(output[channel]), cmap=IMAGE_CMAP)
             axes[row, col].set_xlabel(f"layer {layer}, channel {channel}", fontsize=8)
     _no_ticks(axes)
-    fig.tight_layout()
     return mark_data_source(fig)
 
 
@@ -77,12 +86,6 @@ def strongest_kernels(kernels: torch.Tensor, count: int) -> list[int]:
     return norms.argsort(descending=True)[:count].tolist()
 
 
-def _show_signed(ax, values: np.ndarray) -> None:
-    """Red for positive, blue for negative, white for zero, scaled to this array's largest value."""
-    limit = max(float(np.abs(values).max()), 1e-12)
-    ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-
-
 def plot_kernel_comparison(
     image: torch.Tensor,
     named_kernel_sets: Mapping[str, torch.Tensor],
@@ -93,8 +96,9 @@ def plot_kernel_comparison(
     """Each set of kernels in one row and, below it, the feature maps they make of `image`.
 
     A set with more than `max_kernels` kernels (the ConvNet's 100) shows the ones with the
-    largest weights. Kernels are red where positive and blue where negative; feature maps
-    are computed without the layers' biases, which only shift a map's values.
+    largest weights. Kernels are red where positive, blue where negative and white at zero,
+    with one colour bar per row of kernels; feature maps are grey (white highest) and computed
+    without the layers' biases, which only shift a map's values.
     """
     labels = labels or {}
     image = image.reshape(1, 1, *image.shape[-2:]).detach().float().cpu()
@@ -105,10 +109,10 @@ def plot_kernel_comparison(
     fig, axes = _subplots(
         1 + 2 * len(sets),
         cols,
-        figsize=(1.4 * cols + 0.6, 1.45 * (1 + 2 * len(sets))),
+        figsize=(max(5.0, 1.4 * cols + 1.2), 1.45 * (1 + 2 * len(sets))),
         squeeze=False,
     )
-    axes[0, 0].imshow(to_numpy(image[0, 0]), cmap="Greys_r", interpolation="nearest")
+    axes[0, 0].imshow(to_numpy(image[0, 0]), cmap=IMAGE_CMAP, interpolation="nearest")
     axes[0, 0].set_title("Input image")
     for ax in axes[0, 1:]:
         ax.axis("off")
@@ -118,36 +122,19 @@ def plot_kernel_comparison(
         indices = chosen or list(range(len(kernels)))
         maps = to_numpy(apply_kernels(image, kernels[indices])[0])
         names = labels.get(name) or [f"#{index}" for index in range(len(kernels))]
+        limit = kernels[indices].abs().max().item()
         for col, index in enumerate(indices):
-            _show_signed(kernel_axes[col], to_numpy(kernels[index]))
+            shown = show_kernel(kernel_axes[col], to_numpy(kernels[index]), limit)
             kernel_axes[col].set_title(names[index], fontsize=8)
-            map_axes[col].imshow(maps[col], cmap="viridis", interpolation="nearest")
+            map_axes[col].imshow(maps[col], cmap=IMAGE_CMAP, interpolation="nearest")
         for ax in (*kernel_axes[len(indices) :], *map_axes[len(indices) :]):
             ax.axis("off")
-        shown = f"{len(indices)} of {len(kernels)}, largest weights" if chosen else "kernels"
-        kernel_axes[0].set_ylabel(f"{name}\n({shown})", fontsize=8)
+        fig.colorbar(shown, ax=kernel_axes, label="weight")
+        what = f"{len(indices)} of {len(kernels)}, largest weights" if chosen else "kernels"
+        kernel_axes[0].set_ylabel(f"{name}\n({what})", fontsize=8)
         map_axes[0].set_ylabel("feature maps", fontsize=8)
     _no_ticks(axes)
-    fig.tight_layout()
     return mark_data_source(fig)
-
-
-def plot_kernel_grid(kernels: torch.Tensor, *, cols: int = 10, title: str | None = None) -> Figure:
-    """All kernels of a layer in a grid (red positive, blue negative), numbered by channel."""
-    kernels = to_numpy(_kernel_stack(kernels).float())
-    rows = -(-len(kernels) // cols)
-    fig, axes = _subplots(rows, cols, figsize=(0.9 * cols, 0.95 * rows + 0.4), squeeze=False)
-    for index, ax in enumerate(axes.flat):
-        if index < len(kernels):
-            _show_signed(ax, kernels[index])
-            ax.set_title(str(index), fontsize=7, pad=2)
-        else:
-            ax.axis("off")
-    _no_ticks(axes)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return mark_data_source(fig)  # learned kernels come from the data
 
 
 def plot_receptive_fields(
@@ -156,8 +143,9 @@ def plot_receptive_fields(
     """The input square that one output unit sees after each of `layers` of `model.pipeline`
     (by default each pooling layer, or each convolution when there is no pooling), on `image`.
 
-    The box is the field of output unit (0, 0); dots mark where the other units' fields
-    start. Pixels outside every unit's field never reach the next stage.
+    In each panel the red square is the field of the top-left unit and each yellow dot the
+    centre of one unit's field (one dot per unit of that layer's output map); a legend above
+    the panels says so. Pixels outside every unit's field never reach the next stage.
     """
     fields = receptive_fields(model, image.shape[-1])
     if layers is None:
@@ -171,19 +159,22 @@ def plot_receptive_fields(
                 f"layers {unknown} have no (C, H, W) output; choose from {list(by_layer)}"
             )
         stages = [by_layer[layer] for layer in layers]
-    fig, axes = _subplots(1, len(stages), figsize=(2.6 * len(stages), 3.5), squeeze=False)
+    width = max(6.0, 2.6 * len(stages) + 0.4)  # room for the legend and the footnote
+    fig, axes = _subplots(1, len(stages), figsize=(width, 3.9), squeeze=False)
     pixels = to_numpy(image.reshape(image.shape[-2:]).float())
+    side = pixels.shape[-1]
     for ax, field in zip(axes.flat, stages, strict=True):
-        ax.imshow(pixels, cmap="Greys_r", interpolation="nearest")
+        ax.imshow(pixels, cmap=IMAGE_CMAP, interpolation="nearest")
         corner = (field.start - 0.5, field.start - 0.5)
-        ax.add_patch(
-            Rectangle(corner, field.size, field.size, fill=False, edgecolor=VAL_COLOR, linewidth=2)
+        box = Rectangle(
+            corner, field.size, field.size, fill=False, edgecolor="red", linewidth=2, clip_on=False
         )
-        starts = field.start + field.jump * np.arange(field.output_size)
-        grid_x, grid_y = np.meshgrid(starts, starts)
-        dot = 3 if field.output_size <= 12 else 1.5
-        ax.plot(grid_x.ravel(), grid_y.ravel(), ".", color="gold", markersize=dot, alpha=0.8)
-        side = pixels.shape[-1]
+        ax.add_patch(box)
+        centres = field.start + (field.size - 1) / 2 + field.jump * np.arange(field.output_size)
+        grid_x, grid_y = np.meshgrid(centres, centres)
+        dot = {"color": "gold", "markeredgecolor": "black", "markeredgewidth": 0.4}
+        size = 4 if field.output_size <= 12 else 2.5
+        (dots,) = ax.plot(grid_x.ravel(), grid_y.ravel(), "o", markersize=size, **dot)
         end = min(field.start + field.jump * (field.output_size - 1) + field.size, side)
         covered = end - max(field.start, 0)
         ax.set_title(
@@ -192,9 +183,15 @@ def plot_receptive_fields(
             fontsize=8,
         )
         ax.set_xlabel(f"together they see {covered}x{covered} of {side}x{side}", fontsize=8)
-        ax.set(xlim=(-0.5, pixels.shape[1] - 0.5), ylim=(pixels.shape[0] - 0.5, -0.5))
+        ax.set(xlim=(-0.5, side - 0.5), ylim=(side - 0.5, -0.5))
     _no_ticks(axes)
-    fig.tight_layout()
+    fig.legend(
+        [box, dots],
+        ["receptive field of the top-left unit", "centre of one unit's field (one dot per unit)"],
+        loc="outside upper center",
+        ncols=2,
+        fontsize=8,
+    )
     return mark_data_source(fig)
 
 
@@ -206,13 +203,12 @@ def plot_dense_equivalent(counts: DenseEquivalent) -> Figure:
         "Convolution\n(shared kernels + biases)",
     ]
     values = [counts.dense_parameters, counts.conv_parameters]
-    bars = ax.barh(names, values, color=[VAL_COLOR, "steelblue"])
+    bars = ax.barh(names, values, color=["firebrick", "steelblue"])
     ax.set_xscale("log")
     ax.set_xlim(1, counts.dense_parameters * 40)
     ax.bar_label(bars, labels=[f"{value:,}" for value in values], padding=3)
     ratio = counts.dense_parameters / counts.conv_parameters
     ax.set(xlabel="Parameters (log scale)", title=f"Same output, {ratio:,.0f}x fewer parameters")
-    fig.tight_layout()
     return fig
 
 
@@ -245,9 +241,9 @@ def plot_shift_robustness(
     fig = _figure((max(6.0, 0.9 * len(shifts)), 3.2 + 1.4 * (rows - 1)))
     grid = fig.add_gridspec(rows, len(shifts), height_ratios=[1, 2.5][-rows:])
     ax = fig.add_subplot(grid[-1, :])
-    colors = [TRAIN_COLOR, VAL_COLOR, "steelblue", "darkorange"]
-    for (name, scores), color in zip(accuracies.items(), colors * 4, strict=False):
-        ax.plot(x, [scores[key] for key in keys], marker="o", color=color, label=name)
+    for i, (name, scores) in enumerate(accuracies.items()):  # colours other than C0/C1, which
+        style = {"marker": "o^sDv"[i % 5], "color": f"C{(i + 2) % 10}"}  # mean training/validation
+        ax.plot(x, [scores[key] for key in keys], **style, label=name, clip_on=False)
     ax.set_xticks(x, ticks)
     ax.set(xlabel=xlabel, ylabel="Validation accuracy", ylim=(0, 1.04))
     ax.yaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
@@ -256,8 +252,7 @@ def plot_shift_robustness(
         image = example.reshape(1, 1, *example.shape[-2:]).float().cpu()
         for col, (dx, dy) in enumerate(shifts):
             thumb = fig.add_subplot(grid[0, col])
-            thumb.imshow(to_numpy(shift_images(image, dx, dy)[0, 0]), cmap="Greys_r", vmin=0)
+            thumb.imshow(to_numpy(shift_images(image, dx, dy)[0, 0]), cmap=IMAGE_CMAP, vmin=0)
             thumb.set_title(ticks[col], fontsize=8)
             thumb.axis("off")
-    fig.tight_layout()
     return mark_data_source(fig)

@@ -21,7 +21,14 @@ from .kernels import KERNEL_NAMES
 if TYPE_CHECKING:  # only for the annotation: importing training here would be a side effect
     from .training import History
 
-TRAIN_COLOR, VAL_COLOR = "black", "firebrick"
+IMAGE_CMAP, KERNEL_CMAP = "gray", "RdBu_r"  # images and feature maps; kernels, around zero
+NOTE_COLOR = "firebrick"
+# Training and validation look the same in every figure. Validation is drawn on top, dashed,
+# with open squares, so a training curve close to it still shows through.
+TRAIN_STYLE = {"color": "C0", "linestyle": "-", "marker": "o", "markersize": 4, "label": "training"}
+VAL_STYLE = {"color": "C1", "linestyle": "--", "marker": "s", "markersize": 6.5, "zorder": 3}
+VAL_STYLE |= {"markerfacecolor": "none", "markeredgewidth": 1.5, "label": "validation"}
+RUNNING_LABEL = "running (training batches, per tenth of the epoch)"
 _png_shells: set[int] = set()
 
 
@@ -43,7 +50,7 @@ def _display_figures_as_png() -> None:
 def _figure(figsize: tuple[float, float]) -> Figure:
     """A new Figure outside pyplot's list of open figures, which a notebook shows as a PNG."""
     _display_figures_as_png()
-    return Figure(figsize=figsize)
+    return Figure(figsize=figsize, layout="constrained")  # room for titles and colour bars
 
 
 def _subplots(rows: int = 1, cols: int = 1, *, figsize: tuple[float, float], squeeze: bool = True):
@@ -63,9 +70,15 @@ def mark_data_source(fig: Figure) -> Figure:
 
     note = source_note()
     if note:
-        fig.text(0.5, 0.0, note, ha="center", va="bottom", fontsize=8, color=VAL_COLOR)
-        fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.08))
+        fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=8, color=NOTE_COLOR)
+        bottom = 0.2 / fig.get_figheight()  # keep the note's line free of axes
+        fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
     return fig
+
+
+def show_kernel(ax, kernel: np.ndarray, limit: float):
+    """A kernel as a small image: red positive, blue negative, white zero, +-`limit` darkest."""
+    return ax.imshow(kernel, cmap=KERNEL_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
 
 
 def show_images(
@@ -75,11 +88,10 @@ def show_images(
     fig, axes = _subplots(rows, cols, figsize=(1.6 * cols, 1.8 * rows), squeeze=False)
     images, labels = to_numpy(X[: rows * cols, channel]), to_numpy(y[: rows * cols])
     for ax, image, label in zip(axes.flat, images, labels, strict=False):
-        ax.imshow(image, cmap="Greys_r", vmin=0, vmax=1)
+        ax.imshow(image, cmap=IMAGE_CMAP, vmin=0, vmax=1)
         ax.set_title(ALPHABET[label])
     for ax in axes.flat:
         ax.axis("off")
-    fig.tight_layout()
     return mark_data_source(fig)
 
 
@@ -88,12 +100,12 @@ def plot_letter_frequencies(y: torch.Tensor) -> Figure:
     counts = np.bincount(to_numpy(y), minlength=N_CLASSES)
     shares = counts / counts.sum()
     fig, ax = _subplots(figsize=(7, 2.6))
-    ax.scatter(range(N_CLASSES), shares, edgecolor="steelblue", facecolor="lightsteelblue")
+    dots = {"edgecolor": "steelblue", "facecolor": "lightsteelblue", "zorder": 3}
+    ax.scatter(range(N_CLASSES), shares, **dots, clip_on=False)  # J and Z, at 0, drawn whole
     ax.set_xticks(range(N_CLASSES), list(ALPHABET))
     ax.set(xlabel="Letter", ylabel="Share of images", ylim=(0, max(0.06, 1.15 * shares.max())))
     ax.yaxis.set_major_formatter(mtick.PercentFormatter(xmax=1, decimals=1))
     ax.set_title("Letter frequencies")
-    fig.tight_layout()
     return mark_data_source(fig)
 
 
@@ -109,55 +121,42 @@ def plot_confusion(confusion: torch.Tensor, *, title: str | None = None) -> Figu
     ax.set(xlabel="Predicted letter", ylabel="True letter")
     ax.set_title(title or f"Confusion matrix (accuracy {accuracy:.1%})")
     ax.grid(False)
-    threshold = confusion.max() / 2
-    for row in range(N_CLASSES):
-        for col in range(N_CLASSES):
-            count = int(confusion[row, col])
-            color = "white" if count > threshold else "black"
-            ax.text(col, row, count, ha="center", va="center", color=color, size=5.5)
-    fig.tight_layout()
+    for (row, col), count in np.ndenumerate(confusion):
+        color = "white" if count > confusion.max() / 2 else "black"
+        ax.text(col, row, int(count), ha="center", va="center", color=color, size=5.5)
     return mark_data_source(fig)
 
 
 def plot_history(history: History) -> Figure:
-    """Loss and accuracy: the running training curve as a thin line (one point per tenth of an
-    epoch) and the evaluation after each epoch as points (training black, validation red).
+    """Loss and accuracy on the training and validation sets, from the evaluation after each
+    epoch; each panel has a legend.
 
-    Each running point averages the training batches of one tenth of an epoch, scored while
-    the weights were still changing; the evaluation after the epoch scores every image with
-    the final weights, so it usually lies above the running curve.
+    A run of one epoch (or one stopped before the end of its second) also shows the running
+    curve: a thin grey line, one point per tenth of the epoch, each point the mean loss or
+    accuracy of the training batches of that tenth, scored while the weights were still
+    changing. The evaluation after the epoch then appears as a filled circle (training) and an
+    open square (validation); it scores every image with the final weights.
     """
-    running_epochs = list(history.running_epochs)
-    fig, (loss_ax, acc_ax) = _subplots(1, 2, figsize=(9, 3.5))
-    epochs = range(1, len(history) + 1)
-    for ax, metric, name in (
-        (loss_ax, "loss", "Cross-entropy loss"),
-        (acc_ax, "accuracy", "Accuracy"),
-    ):
-        if running_epochs:
-            ax.plot(
-                running_epochs,
-                getattr(history, f"running_{metric}"),
-                color=TRAIN_COLOR,
-                alpha=0.45,
-                linewidth=1.2,
-                label="Training, running (each tenth of an epoch)",
-            )
-        for values, color, label in (
-            (getattr(history, f"train_{metric}"), TRAIN_COLOR, "Training, after the epoch"),
-            (getattr(history, f"val_{metric}"), VAL_COLOR, "Validation, after the epoch"),
-        ):
-            ax.plot(epochs, values, color=color, marker="o", label=label, clip_on=False)
+    one_epoch = len(history) <= 1
+    epochs = list(range(1, len(history) + 1))
+    fig, axes = _subplots(1, 2, figsize=(9, 3.5))
+    panels = zip(axes, ("loss", "accuracy"), ("Cross-entropy loss", "Accuracy"), strict=True)
+    for ax, metric, name in panels:
+        if one_epoch and history.running_epochs:
+            running = getattr(history, f"running_{metric}")
+            ax.plot(history.running_epochs, running, color="grey", lw=1, label=RUNNING_LABEL)
+        for style, values in ((TRAIN_STYLE, f"train_{metric}"), (VAL_STYLE, f"val_{metric}")):
+            # Unclipped, so a point at 0% or 100% shows whole (an empty line must stay clipped).
+            ax.plot(epochs, getattr(history, values), **style, clip_on=not epochs)
         ax.set(title=name, xlabel="Epoch", ylabel=name)
-        last = max([len(history), *running_epochs])
-        ax.set_xlim(0 if running_epochs else 0.5, last + (0.05 if running_epochs else 0.5))
-        ax.xaxis.set_major_locator(mtick.MaxNLocator(integer=True, min_n_ticks=1))
-    loss_ax.set_ylim(bottom=0)
-    acc_ax.set_ylim(0, 1.04)  # room above 100% so that no point is cut in half
-    acc_ax.set_yticks(np.linspace(0, 1, 6))
-    acc_ax.yaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
-    acc_ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+        ax.set_xlim(0, max([1, *epochs, *history.running_epochs]) + (0.05 if one_epoch else 0.5))
+        if not one_epoch:
+            ax.xaxis.set_major_locator(mtick.MaxNLocator(integer=True))
+        ax.legend(fontsize=8, loc="best")
+    axes[0].set_ylim(bottom=0)
+    axes[1].set_ylim(0, 1.04)  # room above 100% so that no point is cut in half
+    axes[1].set_yticks(np.linspace(0, 1, 6))
+    axes[1].yaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
     return mark_data_source(fig)
 
 
@@ -190,11 +189,12 @@ def plot_model_comparison(rows: Sequence[Mapping[str, object]]) -> Figure:
     parameters = [int(row["parameters"]) for row in records][::-1]
     accuracies = [_known(row["val_accuracy"]) for row in records][::-1]
     fig, (param_ax, acc_ax) = _subplots(1, 2, figsize=(9, 0.6 * len(names) + 1.6))
-    param_ax.barh(names, parameters, color="steelblue")
+    param_ax.barh(names, parameters, color="0.6")
     param_ax.set_xlim(0, max(parameters) * 1.3)
+    param_ax.xaxis.set_major_formatter(mtick.StrMethodFormatter("{x:,.0f}"))
     param_ax.set(title="Parameters", xlabel="Number of weights and biases")
     param_ax.bar_label(param_ax.containers[0], labels=[f"{n:,}" for n in parameters], padding=3)
-    acc_ax.barh(names, [a or 0.0 for a in accuracies], color=VAL_COLOR)
+    acc_ax.barh(names, [a or 0.0 for a in accuracies], color=VAL_STYLE["color"])
     acc_ax.set_xlim(0, 1.15)
     acc_ax.set_xticks(np.linspace(0, 1, 6))
     acc_ax.xaxis.set_major_formatter(mtick.PercentFormatter(xmax=1))
@@ -207,50 +207,49 @@ def plot_model_comparison(rows: Sequence[Mapping[str, object]]) -> Figure:
         padding=3,
     )
     acc_ax.set_yticks([])
-    fig.tight_layout()
     return mark_data_source(fig)
 
 
 def plot_kernels(kernels: torch.Tensor, names: Sequence[str] = KERNEL_NAMES) -> Figure:
-    """Each kernel as a small image (bright = positive weight)."""
+    """Each kernel as a small image (red positive, blue negative, white zero), with one colour
+    bar for all of them, symmetric around zero."""
     kernels = to_numpy(kernels)
-    fig, axes = _subplots(1, len(kernels), figsize=(2 * len(kernels), 2.3), squeeze=False)
+    limit = np.abs(kernels).max()  # one scale for all, from -limit to +limit
+    fig, axes = _subplots(1, len(kernels), figsize=(2 * len(kernels) + 0.8, 2.3), squeeze=False)
     for ax, kernel, name in zip(axes.flat, kernels, names, strict=True):
-        ax.imshow(kernel, cmap="viridis", vmin=-1.5, vmax=4)
-        ax.set_title(name)
-        ax.axis("off")
-    fig.tight_layout()
+        image = show_kernel(ax, kernel, limit)
+        ax.set(title=name, xticks=[], yticks=[])
+    fig.colorbar(image, ax=axes, label="weight", shrink=0.85)
     return fig
 
 
 def plot_feature_maps(
     images: torch.Tensor, feature_maps: torch.Tensor, names: Sequence[str] = KERNEL_NAMES
 ) -> Figure:
-    """Originals in the top row and, below, each kernel's feature map of the same image."""
+    """Originals in the top row and, below, each kernel's feature map of the same image, in grey
+    (each map scaled on its own: white is its highest value, black its lowest)."""
     images, feature_maps = to_numpy(images), to_numpy(feature_maps)
     n_images, n_maps = len(images), feature_maps.shape[1]
     fig, axes = _subplots(
         1 + n_maps, n_images, figsize=(1.6 * n_images, 1.6 * (1 + n_maps)), squeeze=False
     )
     for col in range(n_images):
-        axes[0, col].imshow(images[col, 0], cmap="Greys_r")
+        axes[0, col].imshow(images[col, 0], cmap=IMAGE_CMAP)
         for row in range(n_maps):
-            axes[row + 1, col].imshow(feature_maps[col, row], cmap="viridis")
+            axes[row + 1, col].imshow(feature_maps[col, row], cmap=IMAGE_CMAP)
     for row, name in enumerate(["Original", *names]):
         axes[row, 0].set_ylabel(name)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
     return mark_data_source(fig)
 
 
 def show_image(image: torch.Tensor, *, title: str | None = None) -> Figure:
     """One greyscale image, large."""
-    fig, ax = _subplots(figsize=(3, 3))
-    ax.imshow(to_numpy(image).reshape(image.shape[-2:]), cmap="Greys_r")
+    fig, ax = _subplots(figsize=(4.5, 4.5))  # wide enough for the footnote
+    ax.imshow(to_numpy(image).reshape(image.shape[-2:]), cmap=IMAGE_CMAP)
     ax.axis("off")
     if title:
         ax.set_title(title)
-    fig.tight_layout()
     return mark_data_source(fig)

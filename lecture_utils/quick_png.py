@@ -22,7 +22,7 @@ class QuickPNG:
     """`png()` draws `fig`: in full the first time, then only its `changing` artists.
 
     List the changing artists in drawing order (an image before the frame around it), and
-    change nothing else: a change elsewhere would not show.
+    change nothing else: a change elsewhere would not show. The first draw fixes the layout.
     """
 
     def __init__(self, fig: Figure, changing: Sequence[Artist]) -> None:
@@ -36,6 +36,7 @@ class QuickPNG:
         """The figure as it is now, as a PNG that IPython displays."""
         if self.background is None:
             self.canvas.draw()
+            self.fig.set_layout_engine("none")  # later draws keep this layout, as the PNGs do
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
             self.canvas.restore_region(self.background)

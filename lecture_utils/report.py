@@ -9,24 +9,30 @@ from IPython.display import Markdown, display
 from .runlog import log_run
 
 SYNTHETIC_BANNER = (
-    "**Data: the synthetic stand-in**, not real Sign Language MNIST. Its images are rendered "
-    "letters, not photographs of hands, made so that the lecture's three models rank in the "
-    "same order as on the real data; pictures and accuracies below differ from the lecture "
-    "notes. With internet access, `LECTURE_DATA=real make lecture` regenerates every output "
-    "from the real data."
+    "**Data: the synthetic stand-in**{fell_back}, not real Sign Language MNIST. Its images are "
+    "rendered letters, not photographs of hands, made so that the lecture's three models rank "
+    "in the same order as on the real data; pictures and accuracies below differ from what the "
+    "real data gives. With internet access, `LECTURE_DATA=real make lecture` regenerates every "
+    "output from the real data."
 )
+# Said when auto mode fell back. The same words whatever went wrong, so that a stored notebook
+# does not change with the error or its timing; `make data` says why.
+FELL_BACK = " (the real data could not be downloaded here; `make data` says why)"
 
 
 def show_data_source() -> None:
-    """Say, in a visible line of the notebook, which data the outputs below were computed on."""
+    """Say, in one visible line of the notebook, which data the outputs below were computed on.
+
+    It is the notebook's only word about its data: loads print nothing.
+    """
     from .data import data_source
 
     source = data_source()
     if source is None:
         raise RuntimeError("load the data (load_sign_mnist) first")
     if source.is_synthetic:
-        display(Markdown(SYNTHETIC_BANNER))
-        log_run(data=source.label)
+        display(Markdown(SYNTHETIC_BANNER.format(fell_back=FELL_BACK if source.fell_back else "")))
+        log_run(data=source.label + (" (fell back)" if source.fell_back else ""))
     else:
         display(Markdown(f"**Data: Sign Language MNIST** ({source.label})."))
         log_run(data=f"real ({source.label})")
@@ -45,8 +51,7 @@ def data_name() -> str:
     from .data import data_source
 
     source = data_source()
-    synthetic = source is not None and source.is_synthetic
-    return "the synthetic stand-in" if synthetic else "Sign Language MNIST"
+    return "Sign Language MNIST" if source is None else source.name
 
 
 def format_table(rows: Iterable[Iterable[object]], header: Iterable[str]) -> str:

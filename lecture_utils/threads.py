@@ -1,4 +1,4 @@
-"""How many CPU threads torch uses while `train` runs: measured as it trains, or `LECTURE_THREADS`.
+"""How many CPU threads torch uses while `train` or `evaluate` runs: measured, or `LECTURE_THREADS`.
 
 Torch's threads wait for each other after every operation, so on a laptop whose other core is
 busy (a browser, a video call) two threads can make a small model 3-15x slower than one. The
@@ -7,8 +7,9 @@ of logistic regression or SmallConvNet) one thread: more threads barely help the
 idle machine. For bigger batches on a CPU (the ConvNet's training, every model's evaluation) it
 times a few real batches with each candidate count (1 and the caller's count), keeps the faster,
 and measures again after a few seconds, since the load changes; training and evaluation share
-that latest measurement. `LECTURE_THREADS=N` fixes the count instead: use it where results must
-repeat bit for bit, because convolutions round differently with 1 and 2 threads.
+that latest measurement. `LECTURE_THREADS=N` fixes the count instead, measuring nothing (N at most
+the cores this process may use): use it where results must repeat bit for bit, because
+convolutions round differently with 1 and 2 threads.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _running: list[ThreadPolicy] = []  # the policies in force, outermost first
 
 
 def requested_threads() -> int | None:
-    """The thread count that `LECTURE_THREADS` asks for, or None when it is unset or empty."""
+    """The thread count that `LECTURE_THREADS` asks for, or None when it is unset or empty;
+    a ValueError naming the variable when it is not a count or exceeds the cores available."""
     text = os.environ.get(ENV_VAR, "").strip()
     if not text:
         return None
@@ -43,6 +45,12 @@ def requested_threads() -> int | None:
         raise ValueError(
             f"{ENV_VAR}={text!r} is not a thread count: set it to a whole number such as 1 or 2, "
             f"or unset it to let the lecture measure which count is faster."
+        )
+    cores = available_cores()
+    if int(text) > cores:
+        raise ValueError(
+            f"{ENV_VAR}={text} asks for more threads than the {cores} cores this process may "
+            f"use; set it to at most {cores}, or unset it."
         )
     return int(text)
 

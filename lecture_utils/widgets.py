@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from .alphabet import ALPHABET
 from .analysis import layer_outputs
 from .kernels import KERNEL_NAMES, apply_kernels, line_kernels
-from .plotting import mark_data_source, to_numpy
+from .plotting import IMAGE_CMAP, KERNEL_CMAP, mark_data_source, to_numpy
 from .quick_png import QuickPNG
 
 CUSTOM = "Custom"
@@ -44,11 +44,12 @@ def _one_thread() -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _show(ax, image, data: np.ndarray) -> None:
-    """Put new data into an AxesImage, rescaling its colours and its extent to the new shape."""
+def _show(ax, image, data: np.ndarray, limit: float | None = None) -> None:
+    """Put new data into an AxesImage, rescaling its extent to the new shape and its colours
+    to -limit..limit or, without a limit, to the data's lowest..highest value."""
     height, width = data.shape
     image.set_data(data)
-    image.set_clim(data.min(), data.max())
+    image.set_clim(*((data.min(), data.max()) if limit is None else (-limit, limit)))
     image.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
     ax.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5))
 
@@ -56,6 +57,19 @@ def _show(ax, image, data: np.ndarray) -> None:
 def _imshow(ax, shape: tuple[int, int], cmap: str):
     """An empty picture to fill later; nearest-neighbour pixels are exact and quick to draw."""
     return ax.imshow(np.zeros(shape), cmap=cmap, interpolation="nearest")
+
+
+def _scale_bar(fig: Figure, ax, cmap: str) -> list:
+    """A colour bar beside `ax` with two texts to hold its highest and lowest value.
+
+    A real colour bar would rebuild itself on every redraw (half the time of one), so the bar
+    is fixed and `_draw` writes the values into these texts (top first).
+    """
+    bar = fig.colorbar(ScalarMappable(cmap=cmap), ax=ax, ticks=[])
+    return [
+        bar.ax.text(2.0, y, "", transform=bar.ax.transAxes, va=va, fontsize=9)
+        for y, va in ((1.0, "top"), (0.0, "bottom"))
+    ]
 
 
 def _image_slider(images: torch.Tensor, start: int) -> widgets.IntSlider:
@@ -111,7 +125,6 @@ class _Explorer:
             ax.set_xticks([])
             ax.set_yticks([])
         self._draw()
-        self.fig.tight_layout()
         mark_data_source(self.fig)
         frames = [spine for ax in self.axes for spine in ax.spines.values()]  # above the images
         titles = [ax.title for ax in self.axes]
@@ -122,13 +135,13 @@ class _Explorer:
         display(self.controls)
         self.handle = display(self.renderer.png(), display_id=True)
 
-    def show(self) -> None:
-        """Display the explorer (the same as leaving it as the last expression of a cell)."""
-        self._ipython_display_()
-
 
 class KernelExplorer(_Explorer):
-    """Pick an image and a 5x5 kernel (a preset or your own values) and see its feature map."""
+    """Pick an image and a 5x5 kernel (a preset or your own values) and see its feature map.
+
+    The kernel is red where positive, blue where negative and white at zero, with a colour bar
+    from minus to plus its largest absolute value; the image and the feature map are grey.
+    """
 
     def __init__(
         self, images: torch.Tensor, labels: torch.Tensor | None = None, *, start: int = 0
@@ -147,12 +160,14 @@ class KernelExplorer(_Explorer):
         )
         self._fill_custom(self.presets[KERNEL_NAMES[0]])
 
-        self.fig = Figure(figsize=(9, 3.3))
+        self.fig = Figure(figsize=(9.5, 3.3), layout="constrained")
         self.axes = self.fig.subplots(1, 3)
-        self.image_plot = _imshow(self.axes[0], (28, 28), "Greys_r")
-        self.kernel_plot = _imshow(self.axes[1], (5, 5), "viridis")
-        self.map_plot = _imshow(self.axes[2], (24, 24), "viridis")
-        self._finish_figure([self.image_plot, self.kernel_plot, self.map_plot])
+        self.image_plot = _imshow(self.axes[0], (28, 28), IMAGE_CMAP)
+        self.kernel_plot = _imshow(self.axes[1], (5, 5), KERNEL_CMAP)
+        self.map_plot = _imshow(self.axes[2], (24, 24), IMAGE_CMAP)
+        self.scale_labels = _scale_bar(self.fig, self.axes[1], KERNEL_CMAP)
+        changing = [self.image_plot, self.kernel_plot, self.map_plot, *self.scale_labels]
+        self._finish_figure(changing)
 
         self.image.observe(self._refresh, "value")
         self.kernel.observe(self._on_kernel, "value")
@@ -193,7 +208,10 @@ class KernelExplorer(_Explorer):
         image = self.images[index : index + 1]
         self.feature_map = apply_kernels(image, kernel)[0, 0]
         _show(self.axes[0], self.image_plot, to_numpy(image[0, 0]))
-        _show(self.axes[1], self.kernel_plot, to_numpy(kernel))
+        limit = kernel.abs().max().item()
+        _show(self.axes[1], self.kernel_plot, to_numpy(kernel), limit)
+        for label, value in zip(self.scale_labels, (limit, -limit), strict=True):
+            label.set_text(f"{value:.3g}")
         _show(self.axes[2], self.map_plot, to_numpy(self.feature_map))
         self.axes[0].set_title(self._image_title(index))
         self.axes[1].set_title(f"Kernel: {self.kernel.value}")
@@ -227,17 +245,11 @@ class ActivationExplorer(_Explorer):
         )
         self.controls = widgets.HBox([self.image, self.layer, self.channel])
 
-        self.fig = Figure(figsize=(6.5, 3.3))
+        self.fig = Figure(figsize=(6.5, 3.3), layout="constrained")
         self.axes = self.fig.subplots(1, 2)
-        self.image_plot = _imshow(self.axes[0], (28, 28), "Greys_r")
-        self.activation_plot = _imshow(self.axes[1], (1, 1), "viridis")
-        # A fixed colour bar labelled with the lowest and highest value: a real colour bar
-        # would rebuild itself on every redraw (half the time of one).
-        colorbar = self.fig.colorbar(ScalarMappable(cmap="viridis"), ax=self.axes[1], ticks=[])
-        self.scale_labels = [
-            colorbar.ax.text(2.0, y, "", transform=colorbar.ax.transAxes, va=va, fontsize=9)
-            for y, va in ((1.0, "top"), (0.0, "bottom"))
-        ]
+        self.image_plot = _imshow(self.axes[0], (28, 28), IMAGE_CMAP)
+        self.activation_plot = _imshow(self.axes[1], (1, 1), IMAGE_CMAP)
+        self.scale_labels = _scale_bar(self.fig, self.axes[1], IMAGE_CMAP)
         self._finish_figure([self.image_plot, self.activation_plot, *self.scale_labels])
 
         self.image.observe(self._on_image, "value")
@@ -269,21 +281,8 @@ class ActivationExplorer(_Explorer):
         self.axes[1].set_title(f"{self.layer.label}, channel {channel}")
 
 
-def kernel_explorer(
-    images: torch.Tensor, labels: torch.Tensor | None = None, *, start: int = 0
-) -> KernelExplorer:
-    """An explorer of 5x5 kernels over `images` (N, 1, H, W), opening on image `start`;
-    leave it last in a cell to show it."""
-    return KernelExplorer(images, labels, start=start)
-
-
-def activation_explorer(
-    model: torch.nn.Module,
-    images: torch.Tensor,
-    labels: torch.Tensor | None = None,
-    *,
-    start: int = 0,
-) -> ActivationExplorer:
-    """An explorer of `model`'s feature maps for `images` (N, 1, 28, 28), opening on image
-    `start`; leave it last in a cell to show it."""
-    return ActivationExplorer(model, images, labels, start=start)
+# The names the notebooks use: `kernel_explorer(images, labels, start=0)` explores 5x5 kernels
+# over `images` (N, 1, H, W); `activation_explorer(model, images, labels, start=0)` explores
+# `model`'s feature maps. Leave either last in a cell to show it.
+kernel_explorer = KernelExplorer
+activation_explorer = ActivationExplorer

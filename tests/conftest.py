@@ -27,6 +27,12 @@ def _close_figures():
     plt.close("all")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_stand_in_memory(monkeypatch):
+    """Each test starts without a stand-in kept in memory by an earlier test's unusable cache."""
+    monkeypatch.setattr(lecture_utils.data.sources, "_unsaved_stand_ins", {})
+
+
 @pytest.fixture
 def server():
     """A local HTTP server (tests/data_helpers.py) that serves, or mangles, small CSV files."""

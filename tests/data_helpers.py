@@ -66,7 +66,7 @@ def isolate(monkeypatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(download, "TRIES", 2)
     monkeypatch.setattr(download, "BACKOFF_S", 0.01)
     monkeypatch.setattr(sources, "_latest", None)
-    monkeypatch.setattr(sources, "_auto_fallbacks", set())
+    monkeypatch.setattr(sources, "_auto_fallbacks", {})
     return cache
 
 
@@ -141,7 +141,8 @@ class CsvServer:
     """A real HTTP server on 127.0.0.1, in a thread, serving ``/<mode>/<file name>``.
 
     Modes: ok, slow (ok, in small delayed pieces), 404, 500, flaky (500 once, then ok),
-    truncated (Content-Length larger than the body, then close), html (an error page with
+    truncated (Content-Length larger than the body, then close), drop (hang up without an
+    answer), html (an error page with
     status 200), html-as-text (the same page labelled text/plain), stall (no answer until
     the test ends or 5 s pass), stall-after-5k (the first 5 KB, then nothing, likewise).
     """
@@ -183,6 +184,9 @@ class CsvServer:
         if mode == "500" or (mode == "flaky" and name not in self._flaky_seen):
             self._flaky_seen.add(name)
             h.send_error(500, "Internal Server Error")
+            return
+        if mode == "drop":  # hang up without a word
+            h.close_connection = True
             return
         if mode == "stall":
             self._release.wait(5.0)

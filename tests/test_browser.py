@@ -19,7 +19,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 import browser_check  # noqa: E402
 
 MISSING = browser_check.missing_requirements()
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [
+    ROOT / "notebooks" / f"{py.stem}.ipynb"
+    for py in sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]-*.py"))
+]  # the list follows the sources
 SAMPLE = [
     "# 99. Sample page\n\nA figure; a widget and its figure.",
     """\

@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import colab  # noqa: E402
+import lecture  # noqa: E402
 
 REPO = colab.Repo("acme", "cnn-course", "fall-2026")
 PAGE = "notebooks/01-demo.ipynb"
@@ -83,6 +84,17 @@ def test_set_repo_rewrites_only_the_two_values(project: Path):
         colab.set_repo(REPO.url, "two words", project)
 
 
+def test_set_repo_refuses_a_configuration_with_two_repo_url_keys(project: Path):
+    config = project / "_quarto.yml"
+    text = config.read_text(encoding="utf-8").replace(
+        "  repo-branch:", "  repo-url: https://github.com/other/copy\n  repo-branch:", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(colab.ColabError, match="exactly one `repo-url:`"):
+        colab.set_repo(REPO.url, REPO.ref, project)
+    assert config.read_text(encoding="utf-8") == text
+
+
 def test_badge_goes_under_the_title_and_install_cell_before_the_first_code():
     install = '# %% tags=["colab-install"]\n' + colab.install_source(REPO) + "\n\n"
     expected = SOURCE.replace("# # 01. Demo\n", f"# # 01. Demo\n#\n# {BADGE}\n", 1)
@@ -125,7 +137,7 @@ def test_check_names_drifted_files_and_update_fixes_them(project: Path):
 
 def test_set_repo_command_regenerates_every_derived_file(project: Path, capsys):
     args = ["--set-repo", "https://github.com/other/lecture", "--ref", "v2", "--root", str(project)]
-    assert colab.main(args) == 0
+    assert lecture.main(["sync", *args]) == 0
     new = "colab.research.google.com/github/other/lecture/blob/v2/notebooks/"
     nb = nbformat.read(project / PAGE, as_version=4)
     live = nbformat.read(project / "notebooks" / "live" / "01-demo.ipynb", as_version=4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from data_helpers import (
     small_stand_in,
 )
 
-from lecture_utils.data import DataError, download, load_sign_mnist
+from lecture_utils.data import DataError, download, load_sign_mnist, sign_mnist_csv
+from lecture_utils.data import cache as cache_module
 from lecture_utils.data.__main__ import main
 from lecture_utils.data.cache import CacheMiss, cache_dir, read_npz, write_npz
 from lecture_utils.data.download import git_blob_id
@@ -201,6 +203,32 @@ def test_the_stand_in_works_without_a_usable_cache(monkeypatch, env, capsys):
     x, _ = load_sign_mnist("test", source="synthetic")
     assert len(x) == 48
     assert "Not caching the synthetic stand-in: The cache folder" in capsys.readouterr().out
+
+
+def test_without_a_usable_cache_the_stand_in_is_generated_once_per_process(
+    monkeypatch, env, capsys
+):
+    env.mkdir()
+    refuse_writes(monkeypatch, env)
+    generated = small_stand_in(monkeypatch)
+    x, _ = load_sign_mnist("train", source="synthetic")
+    x2, _ = load_sign_mnist("train")  # auto: falls back to the same stand-in
+    path = sign_mnist_csv("train", source="synthetic")  # what notebook 01 reads with pandas
+    assert generated == ["train"]
+    assert (x == x2).all() and path.is_file()
+    assert capsys.readouterr().out.count("Not caching the synthetic stand-in") == 1
+
+
+def test_on_a_full_disk_the_stand_in_is_generated_once_and_used(monkeypatch, env, capsys):
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_module, "write_npz", disk_full)
+    generated = small_stand_in(monkeypatch)
+    x, _ = load_sign_mnist("test", source="synthetic")
+    assert len(x) == 48 and generated == ["test"]
+    assert "Not keeping a binary copy in" in capsys.readouterr().out
+    assert leftovers(env) == []
 
 
 def test_make_data_names_a_cache_path_that_is_a_file(monkeypatch, env, capsys):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import time
+import urllib.request
 
 import numpy as np
 import pytest
 from data_helpers import csv_bytes, isolate, leftovers, small_split
 
-from lecture_utils.data import DataError, download, load_sign_mnist
+from lecture_utils.data import DataError, data_source, download, load_sign_mnist
 from lecture_utils.data.download import git_blob_id
 
 
@@ -46,10 +48,10 @@ def test_pinned_ids_are_the_default():
     )
 
 
-def test_first_load_downloads_and_verifies_second_uses_cache(monkeypatch, env, server, capsys):
+def test_first_load_downloads_and_verifies_second_uses_cache(monkeypatch, env, server):
     _use(monkeypatch, server, "ok")
     x, y = load_sign_mnist("train", source="real")
-    assert "from a verified download" in capsys.readouterr().out
+    assert data_source().kind == "download"
     assert server.requests == ["/ok/sign_mnist_train.csv"]
     assert x.shape == (30, 1, 28, 28) and y.shape == (30,)
     assert sorted(p.name for p in env.iterdir()) == [
@@ -59,7 +61,8 @@ def test_first_load_downloads_and_verifies_second_uses_cache(monkeypatch, env, s
         "sign_mnist_train.npz.lock",
     ]
     x2, y2 = load_sign_mnist("train", source="real")
-    assert "from the cache (verified download)" in capsys.readouterr().out
+    assert data_source().kind == "cache"
+    assert "from the cache (verified download)" in data_source().describe()
     assert len(server.requests) == 1  # no second request
     assert (x2 == x).all() and (y2 == y).all()
     images, labels = small_split("train", n=30)
@@ -77,6 +80,7 @@ FAILURES = {
     "404": ("HTTP 404 Not Found", 1),
     "500": ("HTTP 500 Internal Server Error (tried 2 times)", 2),
     "truncated": ("truncated: received", 2),
+    "drop": ("RemoteDisconnected: Remote end closed connection without response (tried 2", 2),
     "stall": ("the server sent nothing for 0.5 s (timed out), so this try was given up", 1),
     "stall-after-5k": ("sent nothing for 0.5 s after 5,120 bytes", 1),
     "html": ("HTML page instead of the CSV file (Content-Type 'text/html", 1),
@@ -150,7 +154,8 @@ def test_a_mirror_that_stalls_is_given_up_quickly_with_a_message_while_waiting(
     assert time.perf_counter() - start < 3.0  # the server would go on stalling for 5 s
     assert len(server.requests) == 1  # a stalled mirror is not waited for again
     out = capsys.readouterr().out
-    assert "Waiting for" in out and "giving up after 0.4 s without progress" in out
+    assert "Waiting for sign_mnist_train.csv: no data for 0.1 s" in out and "http" not in out
+    assert "giving up after 0.4 s without progress" in out
     assert leftovers(env) == []
 
 
@@ -161,3 +166,39 @@ def test_a_slow_but_moving_download_goes_on(monkeypatch, env, server, tmp_path):
     start = time.perf_counter()
     x, _ = load_sign_mnist("train", source="real")
     assert len(x) == 40 and time.perf_counter() - start > 0.4
+
+
+def test_the_stall_limit_is_20_seconds():
+    assert download.STALL_S == 20.0
+
+
+def test_a_server_that_accepts_and_sends_nothing_is_given_up_after_the_stall_limit(
+    monkeypatch, env
+):
+    monkeypatch.setattr(download, "STALL_S", 0.5)  # as a stand-in for the 20 s
+    with socket.socket() as silent:  # the kernel accepts connections; nobody ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        monkeypatch.setenv("LECTURE_DATA_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/x")
+        start = time.perf_counter()
+        with pytest.raises(DataError) as info:
+            load_sign_mnist("train", source="real")
+        waited = time.perf_counter() - start
+    assert "the server sent nothing for 0.5 s (timed out), so this try was given up" in str(
+        info.value
+    )
+    assert 0.4 < waited < 3.0  # given up after the limit, and not tried again
+    assert leftovers(env) == []
+
+
+def test_a_refused_connection_is_reported_as_refused_and_not_tried_again(monkeypatch, env):
+    opened = []
+    real_urlopen = urllib.request.urlopen
+    monkeypatch.setattr(
+        urllib.request, "urlopen", lambda *a, **k: opened.append(a) or real_urlopen(*a, **k)
+    )
+    monkeypatch.setattr(download, "TRIES", 3)  # as shipped
+    with pytest.raises(DataError) as info:
+        load_sign_mnist("train", source="real")
+    assert "could not connect (the connection was refused: no server answers" in str(info.value)
+    assert len(opened) == 1

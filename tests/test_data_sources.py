@@ -79,9 +79,14 @@ def test_synthetic_source_is_named_and_cached(monkeypatch, cache, generated, cap
     kwargs = {"source": "synthetic"} if how == "argument" else {}
     x, y = load_sign_mnist("train", **kwargs)
     _check_tensors(x, y, 48)
-    out = capsys.readouterr().out
-    assert "Sign Language MNIST train: 48 images from the SYNTHETIC STAND-IN" in out
+    assert capsys.readouterr() == ("", "")  # loads are quiet: the notebook's banner tells
     info = data_source()
+    assert (
+        info.describe()
+        == "Sign Language MNIST train: 48 images from the SYNTHETIC STAND-IN: "
+        + (f"rendered letters, not real photographs of hands ({STAND_IN})")
+    )
+    assert not info.fell_back
     assert info.kind == "synthetic" and info.is_synthetic and info.label == "synthetic stand-in"
     assert info.fingerprint == STAND_IN and info.split == "train" and info.n_images == 48
     assert source_note() == "Synthetic stand-in data, not real Sign Language MNIST photographs"
@@ -98,17 +103,17 @@ def test_local_folder_is_validated_and_labelled(monkeypatch, cache, local_folder
     monkeypatch.setenv("LECTURE_DATA", str(local_folder))
     x, y = load_sign_mnist("test")
     _check_tensors(x, y, 8)
-    assert f"8 images from local files (validated, not checksum-verified) in {local_folder}" in (
-        capsys.readouterr().out
-    )
+    assert capsys.readouterr() == ("", "")
     info = data_source()
+    assert info.describe().endswith(
+        f"8 images from local files (validated, not checksum-verified) in {local_folder}"
+    )
     assert info.kind == "local" and info.label == "local files" and not info.is_synthetic
     assert source_note() == ""
     ids = [git_blob_id(local_folder / f"sign_mnist_{s}.csv") for s in ("train", "test")]
     assert info.fingerprint == f"sign-mnist-{ids[0][:10]}-{ids[1][:10]}"
     load_sign_mnist("train")
     assert data_source().fingerprint == info.fingerprint  # one name for both splits
-    assert not cache.exists()  # a local copy is read in place
 
 
 def test_local_folder_missing_file_and_bad_file(local_folder, cache):
@@ -130,36 +135,43 @@ def _counting_downloads(monkeypatch) -> list:
     return attempts
 
 
-def test_auto_falls_back_saying_so_once_and_stays_synthetic(monkeypatch, cache, generated, capsys):
+def test_auto_falls_back_quietly_keeping_the_reason_and_stays_synthetic(
+    monkeypatch, cache, generated, capsys
+):
     attempts = _counting_downloads(monkeypatch)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a warning would show a second copy, with a file path
+        warnings.simplefilter("error")  # a warning would show in the notebook, with a file path
         x, _ = load_sign_mnist("train")
-        out = capsys.readouterr().out
-        assert "WARNING: Could not get the real Sign Language MNIST data" in out
-        assert "could not connect" in out and "LECTURE_DATA=synthetic" in out
-        assert "make data" in out and "48 images from the SYNTHETIC STAND-IN" in out
-        assert data_source().is_synthetic and source_note() != ""
+        assert capsys.readouterr() == ("", "")  # the notebook's one banner says it fell back
+        info = data_source()
+        assert info.is_synthetic and info.fell_back and source_note() != "" and len(x) == 48
+        assert "could not connect" in info.fallback_reason  # for `make data` to print
         assert len(attempts) == 1
         load_sign_mnist("test")
-    out = capsys.readouterr().out
-    assert "Could not get the real" not in out  # said once is enough
-    assert "Sign Language MNIST test: 48 images from the SYNTHETIC STAND-IN" in out
+    assert capsys.readouterr() == ("", "")
     assert len(attempts) == 1  # no second wait for the network
     assert data_source().fingerprint == STAND_IN and data_source().split == "test"
+    assert data_source().fallback_reason == info.fallback_reason
 
 
-def test_the_fallback_message_names_no_path_of_this_machine(monkeypatch, tmp_path, capsys):
+def test_the_stand_in_chosen_on_purpose_is_not_a_fallback(cache, generated):
+    load_sign_mnist("train", source="synthetic")
+    assert not data_source().fell_back and data_source().fallback_reason == ""
+
+
+def test_the_fallback_messages_name_no_path_of_this_machine(monkeypatch, tmp_path, capsys):
     home = tmp_path / "home" / "student"
     (home / "cache-file").parent.mkdir(parents=True)
     (home / "cache-file").write_text("a file where the cache folder should be")
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
     monkeypatch.setenv("LECTURE_CACHE", str(home / "cache-file"))
+    monkeypatch.setattr(sources, "_auto_fallbacks", {})
     small_stand_in(monkeypatch)
     load_sign_mnist("train")
-    out = capsys.readouterr().out
-    assert "USING THE SYNTHETIC STAND-IN" in out and "~/cache-file" in out
-    assert str(tmp_path) not in out
+    out, reason = capsys.readouterr().out, data_source().fallback_reason
+    assert "Not caching the synthetic stand-in" in out and "~/cache-file" in out
+    assert "~/cache-file" in reason
+    assert str(tmp_path) not in out + reason
 
 
 def test_auto_falls_back_at_once_when_nothing_answers(monkeypatch, cache, generated):
@@ -222,11 +234,10 @@ def test_auto_uses_real_data_when_it_can(monkeypatch, cache, served, capsys):
     assert info.fingerprint == f"sign-mnist-{ids['train'][:10]}-{ids['test'][:10]}"
     assert len(served.requests) == 2  # auto fetched the other split too
     monkeypatch.setenv("LECTURE_DATA_URL", closed_port_url())  # offline from now on
-    capsys.readouterr()
     x, _ = load_sign_mnist("test")
     assert len(x) == 6 and data_source().kind == "cache" and data_source().label == "cache"
-    assert data_source().fingerprint == info.fingerprint
-    assert "6 images from the cache (verified download)" in capsys.readouterr().out
+    assert data_source().fingerprint == info.fingerprint and not data_source().fell_back
+    assert "6 images from the cache (verified download)" in data_source().describe()
 
 
 def test_auto_never_mixes_real_and_synthetic_splits(monkeypatch, cache, served, generated, capsys):
@@ -234,7 +245,7 @@ def test_auto_never_mixes_real_and_synthetic_splits(monkeypatch, cache, served, 
     load_sign_mnist("train", source="real")  # only train is cached
     monkeypatch.setenv("LECTURE_DATA_URL", closed_port_url())
     x, _ = load_sign_mnist("train")
-    assert "sign_mnist_test.csv" in capsys.readouterr().out
+    assert "sign_mnist_test.csv" in data_source().fallback_reason
     assert data_source().is_synthetic and len(x) == 48
 
 
@@ -246,9 +257,21 @@ def test_main_fills_the_cache(monkeypatch, cache, served, capsys):
     assert {p.name for p in cache.glob("*.npz")} == {"sign_mnist_train.npz", "sign_mnist_test.npz"}
 
 
-def test_main_says_when_only_the_stand_in_could_be_had(cache, generated, capsys):
+def test_main_says_when_only_the_stand_in_could_be_had_and_why(cache, generated, capsys):
     assert main([]) == 0
-    assert "the cache now holds the SYNTHETIC STAND-IN only" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Could not get the real Sign Language MNIST data: Could not download" in out
+    assert "could not connect" in out and out.count("Could not get the real") == 1
+    assert "Sign Language MNIST train: 48 images from the SYNTHETIC STAND-IN" in out
+    assert "Sign Language MNIST test: 48 images from the SYNTHETIC STAND-IN" in out
+    assert "the cache now holds the SYNTHETIC STAND-IN only" in out
+
+
+def test_main_says_where_each_split_came_from(cache, local_folder, capsys):
+    assert main(["--source", str(local_folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Sign Language MNIST train: 20 images from local files" in out
+    assert "Sign Language MNIST test: 8 images from local files" in out
 
 
 def test_main_fails_clearly_when_real_data_cannot_be_had(monkeypatch, cache, capsys):
@@ -277,17 +300,28 @@ def test_a_failed_download_spares_other_processes_the_wait_until_make_data(
 ):
     attempts = _counting_downloads(monkeypatch)
     load_sign_mnist("train")
-    first = capsys.readouterr().out
+    first = data_source().fallback_reason
     assert "could not connect" in first
     assert len(attempts) == 1
-    monkeypatch.setattr(sources, "_auto_fallbacks", set())  # as in a new notebook kernel
+    monkeypatch.setattr(sources, "_auto_fallbacks", {})  # as in a new notebook kernel
     load_sign_mnist("train")
-    assert capsys.readouterr().out == first  # the same words: stored outputs do not churn
+    assert data_source().fallback_reason == first and data_source().fell_back
     assert len(attempts) == 1  # no new wait for the network
-    download.forget_failure()  # what `make data` does first
-    monkeypatch.setattr(sources, "_auto_fallbacks", set())
-    load_sign_mnist("train")
+    assert main([]) == 0  # `make data` tries again at once
+    assert len(attempts) == 2
     assert "could not connect" in capsys.readouterr().out
+
+
+def test_a_failure_is_forgotten_after_ten_minutes(monkeypatch, cache, generated):
+    assert download.OFFLINE_MEMORY_S == 600
+    attempts = _counting_downloads(monkeypatch)
+    load_sign_mnist("train")
+    assert len(attempts) == 1
+    (marker,) = cache.glob("download-failed-*.txt")
+    long_ago = time.time() - 601
+    os.utime(marker, (long_ago, long_ago))
+    monkeypatch.setattr(sources, "_auto_fallbacks", {})  # a new notebook kernel
+    load_sign_mnist("train")
     assert len(attempts) == 2
 
 
@@ -301,9 +335,7 @@ def test_the_stand_in_csv_is_written_once_and_reads_as_the_loaded_tensors(cache,
     path = sign_mnist_csv("test", source="synthetic")
     assert path == cache / f"{STAND_IN}-test.csv"
     assert path.read_text().startswith("label,pixel1,pixel2,")
-    assert "Sign Language MNIST test: 48 images from the SYNTHETIC STAND-IN" in (
-        capsys.readouterr().out
-    )
+    assert capsys.readouterr() == ("", "")
     assert data_source().is_synthetic and data_source().split == "test"
     _same_tensors(path, "test", "synthetic")
     written = path.stat().st_mtime_ns
@@ -332,7 +364,7 @@ def test_the_real_csv_is_the_verified_download(monkeypatch, cache, served, capsy
     path = sign_mnist_csv("train", source="real")
     assert path == cache / "sign_mnist_train.csv"
     assert git_blob_id(path) == download.BLOB_IDS["train"]
-    assert f"from a verified download, now cached in {path}" in capsys.readouterr().out
+    assert f"from a verified download, now cached in {path}" in data_source().describe()
     assert data_source().location == str(path)
     _same_tensors(path, "train", "real")
     (cache / "sign_mnist_train.csv").unlink()  # the binary copy stays; the CSV comes again

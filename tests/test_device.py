@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lecture_utils import device as device_module
-from lecture_utils.device import default_device
+from lecture_utils.device import default_device, model_device
 
 
 @pytest.fixture
@@ -34,10 +34,15 @@ def test_environment_variable_overrides_the_choice(monkeypatch):
     assert default_device() == torch.device("cpu")
 
 
-def test_unknown_device_name_lists_the_valid_ones(no_accelerators, monkeypatch):
-    monkeypatch.setenv("LECTURE_DEVICE", "tpu")
+@pytest.mark.parametrize("value", ["tpu", "cuda:", "cuda:x", "mps:0", "cpu:1"])
+def test_a_device_name_that_is_not_one_names_the_variable_and_lists_the_valid_ones(
+    no_accelerators, monkeypatch, value
+):
+    monkeypatch.setenv("LECTURE_DEVICE", value)
     with pytest.raises(
-        ValueError, match=r"'tpu' is not a device name.*cpu, cuda, mps.*Available here: cpu"
+        ValueError,
+        match=rf"^LECTURE_DEVICE='{value}' is not a device name"
+        r".*cpu, cuda, mps.*Available here: cpu",
     ):
         default_device()
 
@@ -45,7 +50,8 @@ def test_unknown_device_name_lists_the_valid_ones(no_accelerators, monkeypatch):
 def test_unavailable_device_says_what_is_available(no_accelerators, monkeypatch):
     monkeypatch.setenv("LECTURE_DEVICE", "cuda")
     with pytest.raises(
-        ValueError, match=r"does not have\. Available here: cpu\. Unset LECTURE_DEVICE"
+        ValueError,
+        match=r"^LECTURE_DEVICE='cuda' asks .* Available here: cpu\. Unset LECTURE_DEVICE",
     ):
         default_device()
 
@@ -54,7 +60,9 @@ def test_cuda_index_beyond_the_devices_is_refused(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     monkeypatch.setenv("LECTURE_DEVICE", "cuda:3")
-    with pytest.raises(ValueError, match="has 1 CUDA device"):
+    with pytest.raises(
+        ValueError, match=r"^LECTURE_DEVICE='cuda:3': this machine has 1 CUDA device"
+    ):
         default_device()
 
 
@@ -62,3 +70,7 @@ def test_cuda_index_beyond_the_devices_is_refused(monkeypatch):
 def test_cuda_override_on_a_gpu_machine(monkeypatch):
     monkeypatch.setenv("LECTURE_DEVICE", "cuda:0")
     assert default_device() == torch.device("cuda:0")
+
+
+def test_a_model_without_parameters_is_on_the_cpu():
+    assert model_device(torch.nn.Flatten()) == torch.device("cpu")

@@ -1,6 +1,7 @@
 """The code a student reads in the notebooks is the code the package runs."""
 
 import ast
+import dis
 import inspect
 import json
 import re
@@ -34,7 +35,22 @@ def test_a_model_defined_in_a_notebook_is_the_packages_model(stem, name):
 @pytest.mark.parametrize("name", ["train_epoch", "evaluate"])
 def test_the_loop_shown_in_02_is_a_copy_of_the_packages(name):
     shown = cell_defining("02", name)
-    assert shown == inspect.getsource(getattr(lecture_utils.training, name))
+    assert shown == inspect.getsource(getattr(lecture_utils.training, f"lesson_{name}"))
+
+
+@pytest.mark.parametrize("name", ["train_epoch", "evaluate"])
+def test_the_lessons_code_is_plain_pytorch_without_the_packages_internals(name):
+    function = getattr(lecture_utils.training, f"lesson_{name}")
+    names = {op.argval for op in dis.get_instructions(function) if op.opname == "LOAD_GLOBAL"}
+    assert names <= {"torch", "F", "Evaluation", "len", "next", "range"}
+    (cell,) = [source for source in code_cells("02") if re.search(rf"^def {name}\b", source, re.M)]
+    assert "lecture_utils" not in cell  # nothing imported from the package's insides
+
+
+def test_the_lessons_evaluate_shows_the_idioms_its_prose_names():
+    source = inspect.getsource(lecture_utils.training.lesson_evaluate)
+    for idiom in ("model.eval()", "with torch.no_grad():", "for start in range(", ".to(device)"):
+        assert idiom in source
 
 
 def test_the_loop_shown_in_02_fits_in_twenty_lines():

@@ -158,6 +158,13 @@ def test_without_a_reading_note_the_live_note_follows_the_badge():
     )
 
 
+def test_only_a_line_that_is_exactly_the_marker_marks_live_code():
+    headings = "# --- data loading ---\nx = 1\n#--- setup\ny = 2\n# ----\nz = 3\n"
+    assert make_live.blank_regions(headings) == headings
+    marked = "# --- data loading ---\n  # ---  \nx = 1\n#---\n"
+    assert make_live.blank_regions(marked) == f"# --- data loading ---\n  {make_live.PLACEHOLDER}\n"
+
+
 def test_outputs_and_execution_counts_are_cleared():
     cell = nbformat.v4.new_code_cell("print(1)", execution_count=3)
     cell.outputs = [nbformat.v4.new_output("stream", text="1\n")]

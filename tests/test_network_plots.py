@@ -1,5 +1,8 @@
 """The figures that look inside the networks show what they say they show."""
 
+import io
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -36,6 +39,7 @@ def test_layer_features_name_the_layer_and_channel_of_every_panel(real_data):
     assert fig.axes[6].get_xlabel() == "layer 3, channel 1"
     assert all(ax.get_ylabel() == "" for ax in fig.axes)  # no row label claims one feature
     assert _shown(fig.axes[5]).shape == (12, 12)  # channel 1 after max-pooling
+    assert {ax.get_images()[0].get_cmap().name for ax in fig.axes} == {"gray"}
 
 
 def test_kernel_comparison_shows_each_kernel_and_its_feature_map(real_data):
@@ -47,7 +51,8 @@ def test_kernel_comparison_shows_each_kernel_and_its_feature_map(real_data):
         {"Hand-made": line_kernels(), "Learned": learned},
         labels={"Hand-made": KERNEL_NAMES},
     )
-    axes = np.array(fig.axes).reshape(5, 4)
+    *panels, hand_made_bar, learned_bar = fig.axes  # one colour bar per row of kernels
+    axes = np.array(panels).reshape(5, 4)
     assert [ax.get_title() for ax in axes[1]] == list(KERNEL_NAMES)
     assert [ax.get_title() for ax in axes[3]] == ["#0", "#1", "#2", "#3"]
     assert axes[3, 0].get_ylabel() == "Learned\n(kernels)"
@@ -57,6 +62,15 @@ def test_kernel_comparison_shows_each_kernel_and_its_feature_map(real_data):
         assert np.allclose(_shown(axes[2, col]), expected.numpy())
         expected = apply_kernels(image[None], learned[col, 0].detach())[0, 0]
         assert np.allclose(_shown(axes[4, col]), expected.numpy())
+    # Kernels in one diverging map, symmetric around zero per row; feature maps grey.
+    largest = learned.detach().abs().max().item()
+    for row, limit in ((1, 4.0), (3, largest)):
+        for ax in axes[row]:
+            image_ = ax.get_images()[0]
+            assert image_.get_cmap().name == "RdBu_r" and image_.get_clim() == (-limit, limit)
+        assert {ax.get_images()[0].get_cmap().name for ax in axes[row + 1]} == {"gray"}
+    assert hand_made_bar.get_ylim() == (-4.0, 4.0)
+    assert learned_bar.get_ylim() == (-largest, largest)
 
 
 def test_kernel_comparison_shows_the_strongest_kernels_of_a_large_layer(real_data):
@@ -73,14 +87,6 @@ def test_kernel_comparison_shows_the_strongest_kernels_of_a_large_layer(real_dat
         network_plots.plot_kernel_comparison(torch.rand(28, 28), {"x": torch.rand(4, 3, 5, 5)})
 
 
-def test_kernel_grid_shows_every_kernel_once():
-    kernels = torch.randn(100, 1, 5, 5)
-    fig = network_plots.plot_kernel_grid(kernels, cols=10, title="ConvNet, layer 0")
-    shown = [ax for ax in fig.axes if ax.get_images()]
-    assert len(shown) == 100 and shown[42].get_title() == "42"
-    assert np.array_equal(_shown(shown[42]), kernels[42, 0].numpy())
-
-
 def test_receptive_field_figure_draws_each_stages_field(real_data):
     model = _convnet()
     fig = network_plots.plot_receptive_fields(model, torch.rand(1, 28, 28))
@@ -91,6 +97,15 @@ def test_receptive_field_figure_draws_each_stages_field(real_data):
         assert (box.get_width(), box.get_height()) == (field.size, field.size)
         assert box.get_xy() == (field.start - 0.5, field.start - 0.5)
         assert f"each sees {field.size}x{field.size}" in ax.get_title()
+        (dots,) = ax.get_lines()  # one dot per unit, at the centre of its field
+        centres = field.start + (field.size - 1) / 2 + field.jump * np.arange(field.output_size)
+        assert sorted(set(dots.get_xdata())) == list(centres)
+        assert len(dots.get_xdata()) == field.output_size**2
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "receptive field of the top-left unit",
+        "centre of one unit's field (one dot per unit)",
+    ]
     assert fig.axes[-1].get_xlabel() == "together they see 24x24 of 28x28"
     fig = network_plots.plot_receptive_fields(model, torch.rand(1, 28, 28), layers=(0, 3))
     assert [ax.get_title().splitlines()[0] for ax in fig.axes] == [
@@ -139,6 +154,23 @@ def test_shift_figure_labels_mixed_shifts_as_pairs(real_data):
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["(1, 0)", "(0, 1)"]
 
 
+def test_network_figures_of_degenerate_data_draw_without_error_or_warning(real_data):
+    """A model at 0% under every shift, a layer whose kernels are all zero."""
+    image, model = torch.rand(1, 28, 28), _convnet()
+    warnings.simplefilter("error")  # pytest restores the filters after the test
+    figures = [
+        network_plots.plot_shift_robustness(
+            {"at 0%": {-2: 0.0, 0: 0.0, 2: 0.0}, "ConvNet": {-2: 0.5, 0: 0.8, 2: 0.4}},
+            example=image,
+        ),
+        network_plots.plot_kernel_comparison(image, {"dead layer": torch.zeros(4, 1, 5, 5)}),
+        network_plots.plot_receptive_fields(SmallConvNet(), image),
+        network_plots.plot_layer_features(model, torch.zeros(1, 28, 28)),
+    ]
+    for fig in figures:
+        fig.savefig(io.BytesIO(), format="png")
+
+
 def test_network_figures_of_synthetic_data_say_so(synthetic_data):
     image, model = torch.rand(1, 28, 28), _convnet()
     figures = [
@@ -146,7 +178,6 @@ def test_network_figures_of_synthetic_data_say_so(synthetic_data):
         network_plots.plot_kernel_comparison(image, {"Hand-made": line_kernels()}),
         network_plots.plot_receptive_fields(model, image),
         network_plots.plot_shift_robustness({"M": {(0, 0): 0.5}}),
-        network_plots.plot_kernel_grid(model.pipeline[0].weight),
     ]
     for fig in figures:
         assert isinstance(fig, Figure)

@@ -1,7 +1,9 @@
 """tools/lecture.py: each .ipynb follows its edited .py, and `make lecture` writes back results."""
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -150,6 +152,38 @@ def test_widget_ids_are_numbered_by_first_appearance():
     assert state[slider]["model_name"] == "IntSliderModel" and len(state) == 3
 
 
+NUMBER_FROM_STDIN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import lecture, nbformat
+notebook = nbformat.reads(sys.stdin.read(), as_version=4)
+print(lecture.notebook_text(lecture.stable_widget_ids(notebook)))
+"""
+
+
+def test_widget_ids_do_not_depend_on_the_hash_seed():
+    # Six boxes that no output shows, alike but for the layout each refers to: their numbers
+    # must not follow the order of a set, which changes with PYTHONHASHSEED.
+    nb = widget_notebook(["a" * 32, "b" * 32, "c" * 32])
+    state = nb.metadata["widgets"][tools.WIDGET_STATE]["state"]
+    for i in range(6):
+        box, layout = f"{i:02x}" * 16, f"{i + 16:02x}" * 16
+        state[box] = {"model_name": "VBoxModel", "state": {"layout": f"IPY_MODEL_{layout}"}}
+        state[layout] = {"model_name": "LayoutModel", "state": {"width": f"{i}px"}}
+    texts = [
+        subprocess.run(
+            [sys.executable, "-c", NUMBER_FROM_STDIN, str(ROOT / "tools")],
+            input=nbformat.writes(nb),
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert texts[0] == texts[1]
+
+
 def test_run_executes_writes_back_and_reports_the_training_runs(project, capsys):
     assert tools.run([], root=project) == 0
     path = project / "notebooks" / "01-runs.ipynb"
@@ -170,16 +204,39 @@ def test_run_executes_writes_back_and_reports_the_training_runs(project, capsys)
     assert path.read_text() == text  # a second run changes nothing
 
 
-def test_a_failing_notebook_is_left_unchanged(project, capsys):
+def test_a_failing_notebook_is_left_unchanged_and_the_others_still_run_and_are_tabled(
+    project, capsys
+):
+    failing = project / "notebooks" / "src" / "00-fails.py"
+    failing.write_text("# %% [markdown]\n# # 00. Fails\n\n# %%\nprint('before')\n")
     tools.regenerate(project)
-    path = project / "notebooks" / "01-runs.ipynb"
-    source = project / "notebooks" / "src" / "01-runs.py"
-    source.write_text(RUN_SOURCE + "\n# %%\n1 / 0\n")
+    path = project / "notebooks" / "00-fails.ipynb"
+    failing.write_text(failing.read_text() + "\n# %%\n1 / 0\n")
     tools.regenerate(project)
     before = path.read_text()
-    assert tools.run(["01"], root=project) == 1
+    assert tools.run([], root=project) == 1
     assert path.read_text() == before
-    assert "FAILED, left unchanged: notebooks/01-runs.ipynb" in capsys.readouterr().err
+    assert "ran 42" in (project / "notebooks" / "01-runs.ipynb").read_text()  # ran after it
+    out, err = capsys.readouterr()
+    assert "FAILED, left unchanged: notebooks/00-fails.ipynb" in err
+    table = out[out.index("notebook ") :].splitlines()
+    assert table[1].startswith("00-fails ") and table[1].split()[4:] == ["FAILED", "(below)"]
+    assert table[2].startswith("01-runs ") and table[2].split()[4:] == ["Tiny", "1", "62.5%"]
+    assert (
+        "00-fails FAILED (its stored notebook is unchanged): ZeroDivisionError: division by zero"
+        in out
+    )
+
+
+def test_a_notebook_that_trains_twice_shows_its_own_columns_once():
+    runs = [
+        {"data": "stand-in"},
+        {"model": "LogisticRegression", "threads": 1, "val_accuracy": 0.5},
+        {"model": "SmallConvNet", "threads": 2, "val_accuracy": 0.75},
+    ]
+    first, second = tools.summary_rows("04-conv", 12.34, 500.0, runs)
+    assert first == ("04-conv", "12.3", "500", "stand-in", "LogisticRegression", "1", "50.0%")
+    assert second == ("", "", "", "", "SmallConvNet", "2", "75.0%")
 
 
 def test_the_committed_notebooks_match_their_sources():

@@ -1,5 +1,7 @@
+import io
 import subprocess
 import sys
+import warnings
 
 import pandas as pd
 import pytest
@@ -79,26 +81,67 @@ def _history(epochs: int = 3, running: bool = True) -> History:
     return history
 
 
+def _legend_labels(ax) -> list[str]:
+    legend = ax.get_legend()
+    return [] if legend is None else [text.get_text() for text in legend.get_texts()]
+
+
 def test_history_plot_shows_training_and_validation_loss_and_accuracy(real_data):
     fig = plotting.plot_history(_history(running=False))
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_title() == "Cross-entropy loss" and acc_ax.get_title() == "Accuracy"
-    labels = [line.get_label() for line in acc_ax.get_lines()]
-    assert labels == ["Training, after the epoch", "Validation, after the epoch"]
     assert list(loss_ax.get_lines()[1].get_ydata()) == [2.1, 1.8, 1.5]
     assert list(acc_ax.get_lines()[0].get_xdata()) == [1, 2, 3]
+    for ax in fig.axes:
+        assert _legend_labels(ax) == ["training", "validation"]
 
 
-def test_history_plot_draws_the_running_curve_within_each_epoch(real_data):
+def test_training_and_validation_differ_in_style_and_validation_lets_training_show(real_data):
+    """Close curves must not hide each other: validation is dashed with open squares, on top."""
+    for history in (_history(epochs=3), _history(epochs=1)):
+        for ax in plotting.plot_history(history).axes:
+            training, validation = ax.get_lines()[-2:]
+            assert (training.get_linestyle(), training.get_marker()) == ("-", "o")
+            assert (validation.get_linestyle(), validation.get_marker()) == ("--", "s")
+            assert training.get_color() != validation.get_color()
+            assert validation.get_markerfacecolor() == "none"  # the training dot shows inside
+            assert validation.get_zorder() > training.get_zorder()
+
+
+def test_a_run_of_many_epochs_leaves_out_the_running_curve(real_data):
+    fig = plotting.plot_history(_history(epochs=3))  # holds running points for every epoch
+    for ax in fig.axes:
+        assert [line.get_label() for line in ax.get_lines()] == ["training", "validation"]
+
+
+def test_one_epoch_history_draws_the_running_curve_and_end_of_epoch_points(real_data):
     history = _history(epochs=1)
     fig = plotting.plot_history(history)
     for ax, metric in zip(fig.axes, ("loss", "accuracy"), strict=True):
         running, after_train, after_val = ax.get_lines()
-        assert running.get_label() == "Training, running (each tenth of an epoch)"
+        assert running.get_label() == plotting.RUNNING_LABEL
         assert list(running.get_xdata()) == history.running_epochs  # 0.1, 0.2, ..., 1.0
         assert list(running.get_ydata()) == getattr(history, f"running_{metric}")
-        assert list(after_val.get_xdata()) == [1] and after_val.get_marker() == "o"
+        assert list(after_val.get_xdata()) == [1] and after_val.get_marker() == "s"
         assert ax.get_xlim()[0] == 0 and ax.get_xlim()[1] >= 1
+        assert _legend_labels(ax) == [plotting.RUNNING_LABEL, "training", "validation"]
+
+
+def test_a_history_stopped_in_its_first_epoch_still_plots(real_data):
+    """Stop pressed in epoch 1 leaves only running points, or nothing at all."""
+    running_only = History(
+        running_epochs=[0.1, 0.2], running_loss=[3.2, 3.1], running_accuracy=[0.05, 0.1]
+    )
+    for history, labels in (
+        (running_only, [plotting.RUNNING_LABEL, "training", "validation"]),
+        (History(), ["training", "validation"]),
+    ):
+        fig = plotting.plot_history(history)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. "constrained_layout not applied"
+            fig.savefig(io.BytesIO(), format="png")
+        for ax in fig.axes:
+            assert _legend_labels(ax) == labels and ax.get_xlim() == (0, 1.05)
 
 
 def test_a_one_epoch_training_run_draws_a_curve_of_ten_points(real_data):
@@ -112,14 +155,15 @@ def test_a_one_epoch_training_run_draws_a_curve_of_ten_points(real_data):
     assert list(after_val.get_ydata()) == history.val_accuracy
 
 
-def test_accuracy_of_100_percent_is_drawn_whole_not_cut_at_the_top(real_data):
-    fig = plotting.plot_history(_history(epochs=3))
-    acc_ax = fig.axes[1]
-    validation = acc_ax.get_lines()[2]
-    assert max(validation.get_ydata()) == 1.0
+def test_accuracy_of_0_and_100_percent_is_drawn_whole_not_cut_at_the_edge(real_data):
+    history = _history(epochs=3)
+    history.train_accuracy[0] = 0.0
+    acc_ax = plotting.plot_history(history).axes[1]
+    training, validation = acc_ax.get_lines()
+    assert max(validation.get_ydata()) == 1.0 and min(training.get_ydata()) == 0.0
     bottom, top = acc_ax.get_ylim()
     assert bottom == 0 and top > 1.0
-    assert not validation.get_clip_on()
+    assert not validation.get_clip_on() and not training.get_clip_on()
     assert acc_ax.get_yticks().max() == 1.0  # no tick at 104%
 
 
@@ -136,19 +180,39 @@ def test_model_comparison_shows_parameters_and_accuracy_per_model(real_data):
         assert [bar.get_width() for bar in acc_ax.patches] == [0.9, 0.72, 0.54]
         assert [t.get_text() for t in param_ax.get_yticklabels()][-1] == "LogisticRegression"
         assert [t.get_text() for t in acc_ax.texts] == ["90.0%", "72.0%", "54.0%"]
-    # The lead's results table: indexed by model, with no accuracy for a model not trained yet.
-    table = pd.DataFrame(rows).set_index("model")
-    table.loc["ConvNet", "val_accuracy"] = None
-    param_ax, acc_ax = plotting.plot_model_comparison(table).axes
-    assert [t.get_text() for t in param_ax.get_yticklabels()][0] == "ConvNet"
-    assert [t.get_text() for t in acc_ax.texts] == ["not trained", "72.0%", "54.0%"]
     with pytest.raises(KeyError, match="val_accuracy"):
         plotting.plot_model_comparison([{"model": "ConvNet", "parameters": 1}])
 
 
-def test_kernel_plot_names_each_kernel():
+def test_model_comparison_reads_the_results_table_with_runs_missing_or_at_zero(real_data):
+    """`results_table`'s four rows, indexed by "model"; a missing run's accuracy is None."""
+    table = pd.DataFrame(
+        {
+            "model": [
+                "LogisticRegression (02)",
+                "LogisticRegression (04)",
+                "SmallConvNet (04)",
+                "ConvNet (05)",
+            ],
+            "notebook": ["02", "04", "04", "05"],
+            "parameters": [20410, 20410, 60030, 72454],
+            "val_accuracy": [0.4312, None, 0.0, None],
+        }
+    ).set_index("model")
+    param_ax, acc_ax = plotting.plot_model_comparison(table).axes
+    assert [t.get_text() for t in param_ax.get_yticklabels()] == list(table.index[::-1])
+    assert [t.get_text() for t in acc_ax.texts] == ["not trained", "0.0%", "not trained", "43.1%"]
+    assert [bar.get_width() for bar in acc_ax.patches] == [0.0, 0.0, 0.0, 0.4312]
+
+
+def test_kernels_share_one_colour_bar_symmetric_around_zero():
     fig = plotting.plot_kernels(line_kernels())
-    assert [ax.get_title() for ax in fig.axes] == list(KERNEL_NAMES)
+    *kernel_axes, colour_bar = fig.axes
+    assert [ax.get_title() for ax in kernel_axes] == list(KERNEL_NAMES)
+    for ax in kernel_axes:
+        (image,) = ax.get_images()
+        assert image.get_cmap().name == "RdBu_r" and image.get_clim() == (-4.0, 4.0)
+    assert colour_bar.get_ylim() == (-4.0, 4.0)
 
 
 def test_feature_map_plot_has_an_original_row_and_one_row_per_kernel(real_data):
@@ -156,6 +220,28 @@ def test_feature_map_plot_has_an_original_row_and_one_row_per_kernel(real_data):
     fig = plotting.plot_feature_maps(X, apply_kernels(X, line_kernels()))
     assert len(fig.axes) == 25
     assert [fig.axes[row * 5].get_ylabel() for row in range(5)] == ["Original", *KERNEL_NAMES]
+    assert {ax.get_images()[0].get_cmap().name for ax in fig.axes} == {"gray"}
+
+
+def test_figures_of_degenerate_but_valid_data_draw_without_error_or_warning(real_data):
+    """A few hundred images, letters that never occur, a model at 0%, one epoch."""
+    X, y = torch.rand(300, 1, 28, 28), torch.zeros(300, dtype=torch.int64)
+    confusion = torch.zeros(26, 26, dtype=torch.int64)
+    confusion[:, 1] = torch.bincount(y, minlength=26)  # every image predicted "B": 0%, empty rows
+    warnings.simplefilter("error")  # pytest restores the filters after the test
+    figures = [
+        plotting.show_images(X[:3], y[:3]),  # fewer images than the grid holds
+        plotting.plot_letter_frequencies(y),
+        plotting.plot_confusion(confusion),
+        plotting.plot_confusion(torch.zeros(26, 26, dtype=torch.int64)),  # nothing predicted
+        plotting.plot_history(_history(epochs=1, running=False)),
+        plotting.plot_model_comparison([{"model": "M", "parameters": 10, "val_accuracy": 0.0}]),
+        plotting.plot_kernels(torch.zeros(2, 5, 5), names=["a", "b"]),
+        plotting.plot_feature_maps(X[:1], torch.zeros(1, 4, 24, 24)),
+    ]
+    assert figures[2].axes[0].get_title() == "Confusion matrix (accuracy 0.0%)"
+    for fig in figures:
+        fig.savefig(io.BytesIO(), format="png")
 
 
 @pytest.mark.cuda

@@ -3,7 +3,7 @@ from IPython.utils.capture import capture_output
 
 import lecture_utils.data
 from lecture_utils.data import DataSource
-from lecture_utils.report import data_name, format_table, show_data_source
+from lecture_utils.report import FELL_BACK, data_name, format_table, show_data_source
 from lecture_utils.runlog import read_runs
 
 
@@ -22,6 +22,23 @@ def test_the_data_banner_names_the_synthetic_stand_in_and_how_it_was_made(monkey
     assert "rank in the same order" in text
     assert runs == [{"data": "synthetic stand-in"}]
     assert data_name() == "the synthetic stand-in"
+
+
+def test_the_banner_says_when_auto_mode_fell_back_in_the_same_words_whatever_the_error(
+    monkeypatch, tmp_path
+):
+    texts = set()
+    for reason in ("Could not download https://x.org/a.csv: could not connect", "Timeout: 20 s"):
+        source = DataSource("synthetic", "train", 5, "s", fallback_reason=reason)
+        text, runs = _banner(monkeypatch, source, tmp_path)
+        texts.add(text)
+        assert runs[-1] == {"data": "synthetic stand-in (fell back)"}
+    (text,) = texts
+    assert "synthetic stand-in** (the real data could not be downloaded here;" in text
+    assert "http" not in text and "WARNING" not in text and "lecture notes" not in text
+    chosen, _ = _banner(monkeypatch, DataSource("synthetic", "train", 5, "s"), tmp_path)
+    assert "could not be downloaded" not in chosen
+    assert chosen.replace("**", "") == text.replace("**", "").replace(FELL_BACK, "")
 
 
 def test_the_data_banner_for_real_data(monkeypatch, tmp_path):

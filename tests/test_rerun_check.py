@@ -54,3 +54,11 @@ def test_added_and_removed_notebooks_count_as_changes(tmp_path):
     report = rerun_check.changed_lines(first, rerun_check.snapshot(tmp_path))
     assert "--- first run: notebooks/01-a.ipynb" in report
     assert "+++ second run: notebooks/03-c.ipynb" in report
+
+
+def test_a_failed_lecture_run_fails_the_check_without_comparing(monkeypatch, capsys):
+    runs = []
+    monkeypatch.setattr(rerun_check, "run_lecture", lambda selected: runs.append(selected))
+    assert rerun_check.main(["06"]) == 1
+    assert runs == [["06"]]  # no second run after a failed first one
+    assert "a lecture run failed" in capsys.readouterr().err

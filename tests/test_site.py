@@ -1,13 +1,15 @@
 """The course site and the commands, checked from the files (Quarto is not needed here).
 
 `_quarto.yml` renders exactly the notebooks and solution pages, in the sidebar's order; each
-notebook shows what a page needs (title, captions, alt text, figures as images, no stderr,
-widgets that can be drawn); the Makefile, `make help`, README, CONTRIBUTING, CI and the
-workflows name the same commands and existing files.
+notebook shows what a page needs (title, captions and alt texts as folded YAML in lines of at
+most 100 characters, figures as images, no stderr, widgets that can be drawn); the Makefile,
+`make help`, README, CONTRIBUTING, CI and the workflows name the same commands and existing
+files.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -17,13 +19,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [
+    ROOT / "notebooks" / f"{py.stem}.ipynb"
+    for py in sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]-*.py"))
+]  # the list follows the sources
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.md"))
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PAGE = re.compile(r"notebooks/\d\d-[a-z0-9-]+\.ipynb|notebooks/solutions/\d\d-[a-z0-9-]+\.md")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 HIDDEN = {"remove-cell", "remove-output"}
+FIGURE_OPTIONS = ("fig-cap", "fig-alt")  # Quarto cell options, folded YAML (CONTRIBUTING)
 
 
 def sidebar_pages(items: list) -> list[str]:
@@ -84,6 +90,13 @@ def test_notebook_has_a_title(path):
     assert re.match(r"# \d\d\. \S", nb.cells[0].source), "first line must be '# NN. Title'"
 
 
+def cell_options(source: str) -> tuple[list[str], dict]:
+    """A code cell's `#|` option lines, and what they say read as YAML (as Quarto reads them)."""
+    lines = list(itertools.takewhile(lambda line: line.startswith("#|"), source.splitlines()))
+    text = "\n".join(line.removeprefix("#|").removeprefix(" ") for line in lines)
+    return lines, yaml.safe_load(text) or {}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_figure_has_caption_and_alt_text(path):
     nb = nbformat.read(path, as_version=4)
@@ -91,11 +104,34 @@ def test_every_figure_has_caption_and_alt_text(path):
     for index, cell in enumerate(nb.cells):
         if not any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
             continue
-        options = [line for line in cell.source.splitlines() if line.startswith("#|")]
-        for option in ("fig-cap", "fig-alt"):
-            if not any(re.match(rf"#\|\s*{option}:\s*\S", line) for line in options):
-                missing.append(f"cell {index}: no '#| {option}:'")
+        _, options = cell_options(cell.source)
+        for option in FIGURE_OPTIONS:
+            if not isinstance(options.get(option), str) or not options[option].strip():
+                missing.append(f"cell {index}: no '#| {option}:' text")
     assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_figure_options_are_folded_yaml_in_short_lines(path):
+    nb = nbformat.read(path, as_version=4)
+    wrong = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            lines, options = cell_options(cell.source)
+        except yaml.YAMLError as error:
+            wrong.append(f"cell {index}: its '#|' lines are not YAML: {error}")
+            continue
+        wrong += [
+            f"cell {index}: over 100 characters: {ln[:60]}..." for ln in lines if len(ln) > 100
+        ]
+        for option in FIGURE_OPTIONS:
+            if option in options and f"#| {option}: >-" not in lines:
+                wrong.append(f"cell {index}: write '#| {option}: >-', then '#|   text' lines")
+            elif option in options and "\n" in options[option]:
+                wrong.append(f"cell {index}: {option} must be one paragraph (no blank '#|' line)")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

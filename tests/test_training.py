@@ -1,5 +1,5 @@
-import os
 import signal
+import threading
 
 import pandas as pd
 import pytest
@@ -9,7 +9,15 @@ from torch import nn
 
 from lecture_utils.models import ConvNet, LogisticRegression, SmallConvNet
 from lecture_utils.runlog import read_runs
-from lecture_utils.training import History, evaluate, train, train_epoch
+from lecture_utils.training import (
+    Evaluation,
+    History,
+    evaluate,
+    lesson_evaluate,
+    lesson_train_epoch,
+    train,
+    train_epoch,
+)
 
 
 def _random_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,7 +84,7 @@ def test_evaluate_puts_the_model_in_eval_mode_while_scoring():
     model = LogisticRegression()
     model.register_forward_hook(lambda module, args, output: modes.append(module.training))
     evaluate(model, *_random_data(10), batch_size=4)
-    assert modes == [False, False, False]
+    assert len(modes) >= 3 and not any(modes)  # the three batches (and a one-image check)
 
 
 def test_evaluate_refuses_empty_or_mismatched_data():
@@ -174,7 +182,7 @@ class _InterruptAt(nn.Module):
         if self.training:
             self.calls += 1
             if self.calls == self.batch:
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
         return self.pipeline(x)
 
 
@@ -187,15 +195,30 @@ def test_ctrl_c_stops_after_the_current_batch_and_keeps_the_history_so_far(capsy
     assert model.calls == 13  # the interrupted batch finished, no further batch ran
     assert history.interrupted and len(history) == 1
     assert not torch.equal(model.pipeline[1].weight, initial)  # what it learned is kept
-    assert "Stopped in epoch 2 after batch 3 of 10" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Stopped in epoch 2 after batch 3 of 10" in out and "only partly trained" in out
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_after_a_stop_in_the_first_epoch_everything_still_runs(capsys):
+    model = _InterruptAt(batch=2)
+    history = train(
+        model, _random_data(100), _random_data(20), epochs=3, lr=0.01, batch_size=10, progress=False
+    )
+    assert history.interrupted and len(history) == 0
+    assert "only partly trained (0 of 3 epochs finished)" in capsys.readouterr().out
+    assert history.to_frame().empty and len(history.running_frame()) == 2  # two batches ran
+    assert model.training  # left as training left it, ready for more
+    assert evaluate(model, *_random_data(20)).confusion.sum() == 20
+    again = train(model, _random_data(20), _random_data(5), epochs=1, lr=0.01, progress=False)
+    assert not again.interrupted and len(again) == 1  # the stop was used up by the first run
 
 
 def test_a_second_ctrl_c_stops_at_once():
     class DoubleInterrupt(_InterruptAt):
         def forward(self, x):
             if self.training and self.calls == 1:
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
             return super().forward(x)
 
     with pytest.raises(KeyboardInterrupt):
@@ -239,6 +262,39 @@ def test_ctrl_c_in_the_last_batch_of_an_epoch_keeps_that_epoch_in_the_history(ca
     assert "Stopped in epoch 1 after batch 10 of 10" in capsys.readouterr().out
 
 
+def test_ctrl_c_in_the_very_last_batch_leaves_a_finished_training(capsys):
+    history = train(
+        _InterruptAt(batch=20),
+        _random_data(100),
+        _random_data(20),
+        epochs=2,
+        lr=0.01,
+        batch_size=10,
+        progress=False,
+    )
+    assert not history.interrupted and len(history) == 2
+    assert "Stopped" not in capsys.readouterr().out
+
+
+def test_training_outside_the_main_thread_works_where_signals_cannot_be_caught():
+    histories = []
+    worker = threading.Thread(
+        target=lambda: histories.append(
+            train(
+                LogisticRegression(),
+                _random_data(20),
+                _random_data(5),
+                epochs=1,
+                lr=0.01,
+                progress=False,
+            )
+        )
+    )
+    worker.start()
+    worker.join()
+    assert len(histories) == 1 and len(histories[0]) == 1
+
+
 def test_train_epoch_alone_runs_one_step_per_shuffled_batch_and_reports_each():
     torch.manual_seed(0)
     model = LogisticRegression()
@@ -262,6 +318,108 @@ def test_train_logs_one_run_with_model_threads_time_and_accuracy(tmp_path, monke
     (run,) = read_runs(log)
     assert run["model"] == "SmallConvNet" and run["threads"] == 1 and run["epochs"] == 2
     assert run["val_accuracy"] == history.val_accuracy[-1] and run["seconds"] > 0
+
+
+def test_reading_a_run_log_that_was_never_written_gives_no_runs(tmp_path):
+    assert read_runs(tmp_path / "missing.jsonl") == []
+
+
+def test_train_runs_the_train_epoch_it_is_given_with_torchs_sgd():
+    calls = []
+
+    def my_train_epoch(model, X, y, optimizer, batch_size=32, after_batch=None):
+        calls.append((len(X), batch_size, type(optimizer), optimizer.defaults))
+
+    model = LogisticRegression()
+    before = model.pipeline[1].weight.detach().clone()
+    train(
+        model,
+        _random_data(50),
+        _random_data(5),
+        epochs=2,
+        lr=0.05,
+        momentum=0.5,
+        batch_size=8,
+        train_epoch=my_train_epoch,
+        progress=False,
+    )
+    assert [call[:3] for call in calls] == [(50, 8, torch.optim.SGD)] * 2
+    assert calls[0][3]["lr"] == 0.05 and calls[0][3]["momentum"] == 0.5
+    assert torch.equal(model.pipeline[1].weight, before)  # this train_epoch changed nothing
+
+
+def test_train_records_what_the_evaluate_it_is_given_returns():
+    def my_evaluate(model, X, y, batch_size=1024):
+        return Evaluation(accuracy=len(X) / 100, loss=1.5, confusion=torch.zeros(26, 26))
+
+    history = train(
+        LogisticRegression(),
+        _random_data(50),
+        _random_data(20),
+        epochs=2,
+        lr=0.01,
+        evaluate=my_evaluate,
+        progress=False,
+    )
+    assert history.train_accuracy == [0.5, 0.5] and history.val_accuracy == [0.2, 0.2]
+    assert history.val_loss == [1.5, 1.5]
+
+
+def test_by_default_train_runs_the_lessons_loop_with_sgd(monkeypatch):
+    """Bit for bit what the lesson's cells do by hand, on one thread both ways."""
+    monkeypatch.setenv("LECTURE_THREADS", "1")
+    X, y = _learnable_data(100)
+    torch.manual_seed(0)
+    trained = SmallConvNet()
+    train(trained, (X, y), (X, y), epochs=2, lr=0.05, momentum=0.9, seed=3, progress=False)
+    torch.manual_seed(0)
+    by_hand = SmallConvNet()
+    optimizer = torch.optim.SGD(by_hand.parameters(), lr=0.05, momentum=0.9)
+    caller = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(3)
+            for _ in range(2):
+                lesson_train_epoch(by_hand, X, y, optimizer)
+    finally:
+        torch.set_num_threads(caller)
+    for ours, theirs in zip(trained.parameters(), by_hand.parameters(), strict=True):
+        assert torch.equal(ours, theirs)
+
+
+def test_the_public_evaluate_gives_what_the_lessons_gives():
+    torch.manual_seed(0)
+    model = SmallConvNet()
+    X, y = _random_data(40)
+    ours, lessons = evaluate(model, X, y, batch_size=16), lesson_evaluate(model, X, y, 16)
+    assert torch.equal(ours.confusion, lessons.confusion)
+    assert (ours.accuracy, ours.loss) == (lessons.accuracy, lessons.loss)
+
+
+def test_a_seeded_run_leaves_the_callers_random_numbers_alone():
+    model = LogisticRegression()
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    train(model, _random_data(20), _random_data(5), epochs=1, lr=0.01, seed=0, progress=False)
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize(
+    ("model_class", "layout"),
+    [
+        (LogisticRegression, torch.contiguous_format),
+        (SmallConvNet, torch.contiguous_format),
+        (ConvNet, torch.channels_last),
+    ],
+)
+def test_models_that_pool_run_channels_last_on_a_cpu(model_class, layout):
+    model = model_class().eval()
+    train(model, _random_data(8), _random_data(4), epochs=1, lr=0.01, progress=False)
+    weights = [p for p in model.parameters() if p.dim() == 4]
+    assert all(p.is_contiguous(memory_format=layout) for p in weights)
+    assert model.training  # and in training mode afterwards, whatever it was before
 
 
 def test_the_lesson_loop_fits_in_twenty_lines_with_its_docstring():

@@ -68,6 +68,18 @@ def test_kernel_explorer_shows_the_feature_map_of_the_chosen_image_and_preset(re
     assert explorer.axes[0].get_title() == "Image 3: letter D"
 
 
+def test_kernel_explorer_colours_kernels_around_zero_and_images_grey(real_data):
+    X, y = _images()
+    explorer = widgets.kernel_explorer(X, y)
+    assert explorer.kernel_plot.get_cmap().name == "RdBu_r"
+    assert explorer.kernel_plot.get_clim() == (-4.0, 4.0)  # the line of 4s, and -1s elsewhere
+    assert [label.get_text() for label in explorer.scale_labels] == ["4", "-4"]
+    explorer.custom[0][0].value = -7.0
+    assert explorer.kernel_plot.get_clim() == (-7.0, 7.0)
+    assert [label.get_text() for label in explorer.scale_labels] == ["7", "-7"]
+    assert explorer.image_plot.get_cmap().name == explorer.map_plot.get_cmap().name == "gray"
+
+
 def test_custom_kernel_grid_starts_from_the_preset_and_is_applied(real_data):
     X, y = _images()
     explorer = widgets.kernel_explorer(X, y)
@@ -159,11 +171,12 @@ def test_activation_explorer_follows_image_layer_and_channel(real_data):
     explorer.layer.value = 3
     assert explorer.channel.max == 49
     explorer.channel.value = 5
-    expected = layer_outputs(model, X[4])[3][5]
-    assert torch.equal(explorer.activation, expected)
-    assert torch.allclose(_shown_array(explorer.activation_plot), expected)
+    expected = layer_outputs(model, X[4])[3][5]  # on torch's threads; the explorer uses one
+    assert torch.allclose(explorer.activation, expected, atol=1e-6)
+    assert torch.equal(_shown_array(explorer.activation_plot), explorer.activation)
     assert explorer.axes[1].get_title() == "Layer 3: Conv2d, channel 5"
 
+    assert explorer.activation_plot.get_cmap().name == "gray"
     explorer.layer.value = 6  # 50 x 3 x 3: the picture takes the new shape
     assert explorer.activation_plot.get_array().shape == (3, 3)
     assert explorer.axes[1].get_xlim() == (-0.5, 2.5)
@@ -197,7 +210,7 @@ def test_display_shows_controls_then_a_png_that_updates_in_place(real_data, show
 def test_one_redraw_per_change_of_layer(real_data, shown):
     X, _ = _images()
     explorer = widgets.activation_explorer(ConvNet(), X)
-    explorer.show()
+    explorer._ipython_display_()
     explorer.channel.value = 80
     explorer.layer.value = 3  # clamps the channel to 49 but redraws only once
     assert explorer.channel.value == 49

@@ -1,11 +1,12 @@
 """Point every Colab link at the repository and ref that `_quarto.yml` names once.
 
-    python tools/colab.py --set-repo https://github.com/ORG/REPO --ref main   # then commit
+    python tools/lecture.py sync --set-repo https://github.com/ORG/REPO --ref main  # then commit
     python tools/colab.py --check [--require-repo]    # exit 1 naming each file that drifted
 
 `website: repo-url` and `repo-branch` name the repository and the branch or tag students use;
 from them `make sync` writes each source's badge and `colab-install` cell and index.qmd's
-table of notebooks; the `.ipynb` files and live copies follow (tools/lecture.py).
+table of notebooks; the `.ipynb` files and live copies follow (tools/lecture.py, which imports
+this module and never the other way round).
 """
 
 from __future__ import annotations
@@ -173,24 +174,19 @@ def update(root: Path = ROOT, check: bool = False) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set-repo", metavar="URL", help="https://github.com/OWNER/REPO")
-    parser.add_argument("--ref", help="the branch or tag students use (with --set-repo)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
     parser.add_argument("--require-repo", action="store_true", help="fail on the placeholder")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if bool(args.set_repo) == args.check or bool(args.set_repo) != bool(args.ref):
-        parser.error("give either --set-repo URL --ref REF, or --check")
+    if not args.check:
+        parser.error("give --check; to set the repository: tools/lecture.py sync --set-repo URL")
     try:
-        if args.set_repo:
-            repo = set_repo(args.set_repo, args.ref, args.root)
-            print(f"{CONFIG}: repo-url {repo.url}, repo-branch {repo.ref}")
-            from lecture import regenerate  # the badges reach the notebooks through the sync
-
-            return regenerate(args.root)
         repo = read_repo(args.root)
         if args.require_repo and repo.owner == PLACEHOLDER_OWNER:
-            raise ColabError(f"{CONFIG} still names the placeholder {repo.url}: use --set-repo")
+            raise ColabError(
+                f"{CONFIG} still names the placeholder {repo.url}: use "
+                "`python tools/lecture.py sync --set-repo https://github.com/ORG/REPO --ref main`"
+            )
         drifted = update(args.root, check=True)
     except ColabError as error:
         print(f"colab: {error}", file=sys.stderr)

@@ -2,11 +2,15 @@
 
     python tools/lecture.py sync            # make sync: badges, each .ipynb, the live copies
     python tools/lecture.py run [01 03 ...] # make lecture: sync, execute in place, a summary
+    python tools/lecture.py sync --set-repo https://github.com/ORG/REPO --ref main  # then commit
 
 People edit `notebooks/src/NN-slug.py`; `sync` writes their badges and install cells
-(colab.py), each `.ipynb` from its `.py` (never back, as `jupytext --sync` may; outputs of
-unchanged cells stay) and the live copies (make_live.py). `run` executes each notebook in a
-fresh kernel and writes it back, widget ids numbered so that a rerun changes nothing.
+(colab.py), index.qmd's teaching plan (plan.py), each `.ipynb` from its `.py` (never back, as
+`jupytext --sync` may; outputs of unchanged cells stay) and the live copies (make_live.py).
+`run` executes each notebook in a fresh kernel and writes it back, widget ids numbered so that
+a rerun changes nothing. `--set-repo` first rewrites the repository and ref in `_quarto.yml`,
+the one place where they are set. Imports go one way: lecture.py -> plan.py -> make_live.py ->
+colab.py (a module uses only those after it).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from jupytext.combine import combine_inputs_with_outputs
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import colab  # noqa: E402
 import make_live  # noqa: E402
+import plan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT = "py:percent"
@@ -75,6 +80,7 @@ def regenerate(root: Path = ROOT) -> int:
     notebooks = root / "notebooks"
     try:
         changed = colab.update(root)
+        changed += plan.update(root)
         changed += [f"notebooks/{name}" for name in sync(notebooks)]
         live = make_live.update(notebooks / "src", notebooks / "live")
         changed += [path.relative_to(root).as_posix() for path in live]
@@ -83,6 +89,8 @@ def regenerate(root: Path = ROOT) -> int:
         return 1
     for path in changed:
         print(f"updated {path}")
+    for problem in plan.problems(plan.typed(root)):
+        print(f"the teaching plan does not fit: {problem}")
     return 0
 
 
@@ -99,7 +107,10 @@ def stable_widget_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for model in order:  # grows while it is walked: the models each model refers to
         text = json.dumps(state.get(model, {}), sort_keys=True)
         order += [ref for ref in refs.findall(text) if ref not in order]
-    order += sorted(set(state) - set(order), key=lambda m: refs.sub("", json.dumps(state[m])))
+    # Models no output shows, by content; equal ones keep their stored order (never set order,
+    # which changes with PYTHONHASHSEED).
+    rest = [model for model in state if model not in order]
+    order += sorted(rest, key=lambda m: refs.sub("", json.dumps(state[m], sort_keys=True)))
     mapping = {old: uuid.UUID(int=i + 1).hex for i, old in enumerate(dict.fromkeys(order))}
     text = re.sub(r"[0-9a-f]{32}", lambda m: mapping.get(m[0], m[0]), json.dumps(notebook))
     return nbformat.from_dict(json.loads(text))
@@ -137,12 +148,18 @@ def execute(ipynb: Path, env: dict | None = None) -> tuple[nbformat.NotebookNode
 
 
 HEADER = ("notebook", "seconds", "peak MiB", "data", "model trained", "threads", "val. accuracy")
+ERROR_SHOWN = 100  # characters of a failed notebook's error, under the table
 
 
-def summary_rows(name: str, seconds: float, peak: float | None, runs: list[dict]) -> list[tuple]:
-    """One notebook's rows in the summary: one per training run in its run log (at least one)."""
+def summary_rows(
+    name: str, seconds: float, peak: float | None, runs: list[dict], failed: bool = False
+) -> list[tuple]:
+    """One notebook's rows in the summary: one per training run in its run log (at least one),
+    the per-notebook columns in the first only; a failed notebook's one row says FAILED."""
     data = [r["data"] for r in runs if "data" in r] or [os.environ.get("LECTURE_DATA", "auto")]
     first = (name, f"{seconds:.1f}", f"{peak:.0f}" if peak else "n/a", str(data[-1]))
+    if failed:
+        return [(*first, "FAILED (below)", "", "")]
     trained = [r for r in runs if "model" in r] or [{"model": "-"}]
     return [
         (*(first if i == 0 else [""] * 4), str(r["model"]), str(r.get("threads", "")))
@@ -151,11 +168,22 @@ def summary_rows(name: str, seconds: float, peak: float | None, runs: list[dict]
     ]
 
 
+def one_line(error: BaseException) -> str:
+    """A notebook's error in one line: the exception raised in its cell, clipped."""
+    name, value = getattr(error, "ename", None), getattr(error, "evalue", None)
+    text = f"{name}: {value}" if name else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_SHOWN else text[: ERROR_SHOWN - 3] + "..."
+
+
 def run(selected: list[str], root: Path = ROOT) -> int:
-    """Sync, execute the selected notebooks (all when empty) in place, print a summary table."""
+    """Sync, execute the selected notebooks (all when empty) in place, print a summary table.
+
+    A notebook that fails is left as it was stored and the others still run; the table marks
+    it, its error follows in one line, and the exit status is 1."""
     from lecture_utils.runlog import ENV_VAR, read_runs
 
-    start, rows = time.perf_counter(), [HEADER]
+    start, rows, failed = time.perf_counter(), [HEADER], {}
     if regenerate(root):
         return 1
     with tempfile.TemporaryDirectory(prefix="lecture-runs-") as logs:
@@ -164,25 +192,41 @@ def run(selected: list[str], root: Path = ROOT) -> int:
                 continue
             print(f"running notebooks/{ipynb.name} ...", flush=True)
             log, began = Path(logs) / f"{ipynb.stem}.jsonl", time.perf_counter()
+            peak = None
             try:
                 notebook, peak = execute(ipynb, {**os.environ, ENV_VAR: str(log)})
             except Exception as error:  # the stored notebook stays as it was
+                failed[ipynb.stem] = one_line(error)
                 print(f"FAILED, left unchanged: notebooks/{ipynb.name}\n{error}", file=sys.stderr)
-                return 1
-            colab.write_text(ipynb, notebook_text(notebook))
-            rows += summary_rows(ipynb.stem, time.perf_counter() - began, peak, read_runs(log))
+            else:
+                colab.write_text(ipynb, notebook_text(notebook))
+            seconds = time.perf_counter() - began
+            rows += summary_rows(ipynb.stem, seconds, peak, read_runs(log), ipynb.stem in failed)
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     print("\n" + "\n".join("  ".join(map(str.ljust, row, widths)).rstrip() for row in rows))
+    for name, error in failed.items():
+        print(f"{name} FAILED (its stored notebook is unchanged): {error}")
     print(f"\nwhole lecture: {time.perf_counter() - start:.0f} s")
-    return 0
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["sync", "run"])
     parser.add_argument("notebooks", nargs="*", help="prefixes such as 01 05 (run only)")
+    parser.add_argument("--set-repo", metavar="URL", help="sync: https://github.com/OWNER/REPO")
+    parser.add_argument("--ref", help="with --set-repo: the branch or tag students use")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if bool(args.set_repo) != bool(args.ref) or (args.set_repo and args.command != "sync"):
+        parser.error("give both --set-repo URL and --ref REF, with the command sync")
+    if args.set_repo:
+        try:
+            repo = colab.set_repo(args.set_repo, args.ref, args.root)
+        except colab.ColabError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"{colab.CONFIG}: repo-url {repo.url}, repo-branch {repo.ref}")
     return regenerate(args.root) if args.command == "sync" else run(args.notebooks, args.root)
 
 

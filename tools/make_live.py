@@ -48,6 +48,20 @@ def blank_regions(source: str) -> str:
     return "".join(kept)
 
 
+def typed_lines(notebook: nbformat.NotebookNode) -> int:
+    """How many lines an instructor types in class: the non-blank, non-comment lines between
+    `# ---` lines in the code cells (what the live copy blanks)."""
+    count = 0
+    for cell in notebook.cells:
+        inside = False
+        for line in cell.source.splitlines() if cell.cell_type == "code" else []:
+            if MARKER.match(line):
+                inside = not inside
+            elif inside and line.strip() and not line.lstrip().startswith("#"):
+                count += 1
+    return count
+
+
 def live_title(markdown: str, name: str) -> str:
     """The title cell with the live note in place of the paragraph about the markers."""
     paragraphs = re.split(r"\n\s*\n", markdown.strip("\n"))

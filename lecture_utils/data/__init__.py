@@ -1,8 +1,9 @@
 """Sign Language MNIST for the lecture: verified download and cache, local copies, a stand-in.
 
-``load_sign_mnist("train")`` returns tensors ready for a model and prints where they came from;
-``sign_mnist_csv("train")`` gives a CSV file of the same data for pandas; ``data_source()`` and
-``source_note()`` let plots and notebooks say which data they show.
+``load_sign_mnist("train")`` returns tensors ready for a model, quietly; ``sign_mnist_csv("train")``
+gives a CSV file of the same data for pandas; ``data_source()`` says where the latest load came
+from (and, in auto mode, whether it fell back to the stand-in), and ``source_note()`` gives
+plots their footnote.
 
 Modules, bottom up: ``cache`` (folders, atomic writes, lock, binary copies, DataError),
 ``csv_format`` (read, check and write the CSV files; rows to tensors), ``synthetic`` (the

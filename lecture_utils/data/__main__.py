@@ -1,7 +1,8 @@
 """Fill the cache ahead of class: ``python -m lecture_utils.data`` (what ``make data`` runs).
 
-Honours ``LECTURE_DATA`` (default auto: real data where reachable, else the stand-in, said
-loudly). Exits with status 1 when the requested data could not be had or cached.
+Honours ``LECTURE_DATA`` (default auto: real data where reachable, else the stand-in, saying
+why). Prints where each split came from. Exits with status 1 when the requested data could not
+be had or cached.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import download
 from .cache import DataError, cache_dir, writable_folder
-from .sources import SPLITS, data_source, load_arrays, resolve_source
+from .sources import SPLITS, data_source, load_arrays, resolve_source, try_network_again
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,11 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         choice = resolve_source(args.source)
         print(f"Data source: {choice}; cache folder: {cache_dir()}")
         writable_folder(cache_dir())  # filling the cache is the point: say at once if it cannot
-        download.forget_failure()  # try the network now, even if it failed a minute ago
+        try_network_again()  # even if it failed a minute ago
         kinds = set()
         for split in SPLITS:
             load_arrays(split, source=args.source)
-            kinds.add(data_source().kind)
+            info = data_source()
+            if info.fell_back and not kinds:
+                print(f"Could not get the real Sign Language MNIST data: {info.fallback_reason}")
+            print(info.describe())
+            kinds.add(info.kind)
     except DataError as exc:
         print(f"Could not prepare the data: {exc}", file=sys.stderr)
         return 1

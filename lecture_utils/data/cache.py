@@ -36,20 +36,30 @@ class DataError(ValueError):
 
 
 def cache_dir() -> Path:
-    """The cache folder: ``$LECTURE_CACHE``, else a subfolder of the user's cache folder."""
+    """The cache folder: ``$LECTURE_CACHE``, else a subfolder of the user's cache folder.
+
+    Raises DataError when ``$LECTURE_CACHE`` is unset and there is no home folder to hold it.
+    """
     override = os.environ.get(CACHE_ENV, "").strip()
     if override:
-        return user_path(override)
+        return user_path(override, CACHE_ENV)
     return _user_cache_root() / APP_FOLDER
 
 
-def user_path(value: str) -> Path:
-    """A path from an environment variable, the same for every command (see RELATIVE_RULE).
+def user_path(value: str, variable: str) -> Path:
+    """A path from the environment variable ``variable``, the same for every command.
 
     Notebook kernels start in ``notebooks/`` and ``make`` in the repository root, so
-    "relative to the working directory" would give the same setting two meanings.
+    "relative to the working directory" would give the same setting two meanings (see
+    RELATIVE_RULE).
     """
-    path = Path(value).expanduser()
+    try:
+        path = Path(value).expanduser() if value.startswith("~") else Path(value)
+    except RuntimeError:  # no home folder, or no user of that name
+        raise DataError(
+            f"{variable}={value!r}: there is no home folder for '~' to stand for here; "
+            "give the folder's full path instead"
+        ) from None
     if path.is_absolute():
         return path
     return Path(os.path.normpath(project_root() / path))
@@ -70,19 +80,33 @@ def project_root() -> Path:
 
 def _user_cache_root() -> Path:
     """The platform's per-user cache folder (what platformdirs would say), never the repository."""
-    home = Path.home()
     if sys.platform == "win32":
         local = os.environ.get("LOCALAPPDATA", "").strip()
-        return Path(local) if local else home / "AppData" / "Local"
+        return Path(local) if local else _home() / "AppData" / "Local"
     if sys.platform == "darwin":
-        return home / "Library" / "Caches"
+        return _home() / "Library" / "Caches"
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".cache"
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else _home() / ".cache"
+
+
+def _home() -> Path:
+    """The user's home folder; a DataError saying what to set where there is none."""
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):  # e.g. a container user without a passwd entry or HOME
+        raise DataError(
+            f"There is no home folder to keep the data cache in: set {CACHE_ENV} to a writable "
+            "folder (its full path)"
+        ) from None
 
 
 def shown(text: Path | str) -> str:
     """A path or message as outputs show it: the home folder as ``~`` (notebooks store outputs)."""
-    return str(text).replace(str(Path.home()), "~")
+    try:
+        home = str(Path.home())
+    except (RuntimeError, KeyError):
+        return str(text)
+    return str(text).replace(home, "~") if home != "/" else str(text)
 
 
 def writable_folder(folder: Path) -> Path:
@@ -99,9 +123,13 @@ def writable_folder(folder: Path) -> Path:
             why = "no permission to write there"
         else:
             why = exc.strerror or type(exc).__name__
+        try:
+            default = f", or unset it to use {_user_cache_root() / APP_FOLDER}"
+        except DataError:  # no home folder: there is no default to offer
+            default = ""
         raise DataError(
             f"The cache folder {folder} cannot be used: {why}. Set {CACHE_ENV} to a folder you "
-            f"can write to, or unset it to use {_user_cache_root() / APP_FOLDER}. {RELATIVE_RULE}."
+            f"can write to{default}. {RELATIVE_RULE}."
         ) from None
     return folder
 
@@ -222,7 +250,8 @@ def cached_arrays(path: Path, source_id: str, build: Callable[[], Arrays]) -> Ar
     """The arrays from a valid cache file, else built, cached and returned.
 
     Building happens under the lock, so that concurrent processes build once and never clash.
-    Raises DataError if the cache folder cannot be written.
+    Raises DataError if the cache folder cannot be written; when only the copy cannot be
+    written (e.g. a full disk), the arrays built are returned all the same, built once.
     """
     try:
         return read_npz(path, source_id)
@@ -235,5 +264,8 @@ def cached_arrays(path: Path, source_id: str, build: Callable[[], Arrays]) -> Ar
             if str(miss) != "missing":
                 print(f"The binary cache {path} is unusable ({miss}); rebuilding it.")
         arrays = build()
-        write_npz(path, *arrays, source_id=source_id)
+        try:
+            write_npz(path, *arrays, source_id=source_id)
+        except OSError as exc:  # e.g. a full disk: what was built is kept, just not on disk
+            print(f"Not keeping a binary copy in {shown(path)} ({exc.strerror or exc}).")
     return arrays

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,8 +61,27 @@ class _Retryable(Exception):
 
 
 def base_url() -> str:
-    """The base URL: ``$LECTURE_DATA_URL`` if set, else the copy pinned by the lecture notes."""
-    return os.environ.get(URL_ENV, "").strip() or DEFAULT_BASE_URL
+    """The base URL: ``$LECTURE_DATA_URL`` if set, else the copy pinned by the lecture notes.
+
+    Raises DataError when ``$LECTURE_DATA_URL`` is not an http(s) address with a host.
+    """
+    value = os.environ.get(URL_ENV, "").strip()
+    if not value:
+        return DEFAULT_BASE_URL
+    try:
+        parts = urllib.parse.urlsplit(value)
+        valid = parts.scheme in ("https", "http") and bool(parts.hostname) and " " not in value
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise DataError(
+            f"{URL_ENV}={value!r} is not a web address: give the full address of the folder "
+            "that serves sign_mnist_train.csv and sign_mnist_test.csv, starting with https://, "
+            "e.g. https://example.org/sign-language-mnist (or unset it to use the lecture's "
+            "pinned copy)"
+        )
+    return value
 
 
 def file_url(split: str) -> str:
@@ -159,7 +179,10 @@ def _download_once(url: str, dest: Path, expected_blob_id: str, stall_s: float) 
             if isinstance(exc.reason, TimeoutError):
                 raise DataError(_stalled(url, 0, stall_s)) from None
             # Refused, no DNS, no route: that fails at once and again at once, so no retry.
-            message = f"Could not download {url}: could not connect ({exc.reason}). {ADVICE}"
+            why = exc.reason
+            if isinstance(why, ConnectionRefusedError):
+                why = "the connection was refused: no server answers at that address and port"
+            message = f"Could not download {url}: could not connect ({why}). {ADVICE}"
             raise DataError(message) from None
         except TimeoutError:
             raise DataError(_stalled(url, 0, stall_s)) from None
@@ -254,31 +277,33 @@ class _Watchdog:
         while not self._done.wait(patience / 4):
             if self.last != said_at and time.monotonic() - self.last >= patience:
                 said_at = self.last
+                name = self.url.rsplit("/", 1)[-1]  # no URL: a notebook may store this line
                 print(
-                    f"Waiting for {self.url}: no data for {patience:g} s; giving up after "
+                    f"Waiting for {name}: no data for {patience:g} s; giving up after "
                     f"{self.stall_s:g} s without progress."
                 )
 
 
 def recent_failure() -> str | None:
     """Why the last download from this URL into this cache failed, if under OFFLINE_MEMORY_S ago."""
-    marker = _failure_marker()
     try:
+        marker = _failure_marker()
         if time.time() - marker.stat().st_mtime < OFFLINE_MEMORY_S:
             return marker.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, DataError):
         pass
     return None
 
 
 def remember_failure(reason: str) -> None:
-    with contextlib.suppress(OSError):  # an unusable cache: later processes just try again
+    """Let auto loads in the next OFFLINE_MEMORY_S seconds go straight to the stand-in."""
+    with contextlib.suppress(OSError, DataError):  # no usable cache: later loads just try again
         _failure_marker().write_text(reason, encoding="utf-8")
 
 
 def forget_failure() -> None:
     """Let the next auto load try to download again at once (what `make data` wants)."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, DataError):
         _failure_marker().unlink(missing_ok=True)
 
 

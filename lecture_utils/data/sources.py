@@ -1,14 +1,18 @@
 """Choose where Sign Language MNIST comes from, load it, and remember which source was used.
 
 ``LECTURE_DATA`` (or the ``source`` argument) selects: ``auto`` (cache, else download, else the
-synthetic stand-in, said once), ``real`` (cache or download, else DataError), ``synthetic``, or
-a folder holding ``sign_mnist_train.csv`` and ``sign_mnist_test.csv``.
+synthetic stand-in), ``real`` (cache or download, else DataError), ``synthetic``, or a folder
+holding ``sign_mnist_train.csv`` and ``sign_mnist_test.csv`` (parsed once into a binary copy in
+the cache). Loads print nothing: ``data_source()`` says what was loaded, and notebooks show it
+once, in the banner of ``lecture_utils.report.show_data_source``.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
+import hashlib
 import os
 import shutil
 import tempfile
@@ -20,15 +24,19 @@ import torch
 
 from . import download
 from .cache import (
+    CACHE_ENV,
     RELATIVE_RULE,
     Arrays,
+    CacheMiss,
     DataError,
     atomic_path,
     cache_dir,
     cached_arrays,
     file_lock,
+    read_npz,
     shown,
     user_path,
+    writable_folder,
 )
 from .csv_format import HEADER, pixels_to_tensors, read_sign_mnist_csv, write_sign_mnist_csv
 from .synthetic import SYNTHETIC_VERSION, synthetic_sign_mnist
@@ -57,6 +65,12 @@ class DataSource:
     n_images: int
     fingerprint: str  # the same for both splits of one source
     location: str = ""  # the file or folder read, or "" for the stand-in
+    fallback_reason: str = ""  # why auto mode could not get the real data, if it fell back
+
+    @property
+    def fell_back(self) -> bool:
+        """True when auto mode wanted the real data and took the stand-in instead."""
+        return bool(self.fallback_reason)
 
     @property
     def label(self) -> str:
@@ -68,8 +82,13 @@ class DataSource:
         """True for the stand-in, whose images are not real photographs."""
         return self.kind == "synthetic"
 
+    @property
+    def name(self) -> str:
+        """How results name their data: "the synthetic stand-in" or "Sign Language MNIST"."""
+        return "the synthetic stand-in" if self.is_synthetic else "Sign Language MNIST"
+
     def describe(self) -> str:
-        """The one line printed on every load."""
+        """One line for people: the split, its size and where it came from."""
         location = shown(self.location)  # no user's name in stored outputs
         where = {
             "download": f"a verified download, now cached in {location}",
@@ -84,7 +103,8 @@ class DataSource:
 
 
 _latest: DataSource | None = None
-_auto_fallbacks: set[tuple[str, str]] = set()  # (cache, URL) where auto chose the stand-in
+_auto_fallbacks: dict[tuple[str, str], str] = {}  # (cache, URL) where auto fell back: why
+_unsaved_stand_ins: dict[str, Arrays] = {}  # the stand-in where the cache could not keep it
 
 
 def load_sign_mnist(
@@ -92,7 +112,7 @@ def load_sign_mnist(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Load one split as float32 images (N, 1, 28, 28) in [0, 1] and int64 labels (N,).
 
-    ``source`` overrides ``$LECTURE_DATA``; the line printed says which source was used.
+    ``source`` overrides ``$LECTURE_DATA``; ``data_source()`` then says which source was used.
     """
     images, labels = load_arrays(split, source=source)
     return pixels_to_tensors(images, labels)
@@ -135,7 +155,7 @@ def source_note() -> str:
 
 
 def load_arrays(split: str, *, source: str | os.PathLike[str] | None = None) -> Arrays:
-    """Load one split as uint8 images and int64 labels, print its source and remember it."""
+    """Load one split as uint8 images and int64 labels, and remember its source."""
     arrays, info = _load(split, source)
     _record(info)
     return arrays
@@ -144,7 +164,6 @@ def load_arrays(split: str, *, source: str | os.PathLike[str] | None = None) -> 
 def _record(info: DataSource) -> None:
     global _latest
     _latest = info
-    print(info.describe())
 
 
 def _load(split: str, source: str | os.PathLike[str] | None) -> tuple[Arrays, DataSource]:
@@ -166,7 +185,7 @@ def resolve_source(source: str | os.PathLike[str] | None = None) -> str:
     value = value.strip() or "auto"
     if value.lower() in CHOICES:
         return value.lower()
-    folder = user_path(value)
+    folder = user_path(value, SOURCE_ENV)
     if folder.is_dir():
         return str(folder)
     raise DataError(
@@ -190,16 +209,18 @@ def _real(split: str) -> tuple[Arrays, DataSource]:
 
 
 def _synthetic(split: str) -> tuple[Arrays, DataSource]:
-    path = cache_dir() / f"{STAND_IN}-{split}.npz"
+    """The stand-in from the cache, else generated (once per process where it cannot be kept)."""
 
     def build() -> Arrays:
         return synthetic_sign_mnist(split, seed=SYNTHETIC_SEED)
 
-    try:
-        arrays = cached_arrays(path, STAND_IN, build)
-    except (DataError, OSError) as exc:  # an unusable cache folder should not stop the stand-in
-        print(f"Not caching the synthetic stand-in: {shown(exc)}")
-        arrays = build()
+    arrays = _unsaved_stand_ins.get(split)
+    if arrays is None:
+        try:
+            arrays = cached_arrays(cache_dir() / f"{STAND_IN}-{split}.npz", STAND_IN, build)
+        except (DataError, OSError) as exc:  # an unusable cache must not stop the stand-in
+            print(f"Not caching the synthetic stand-in: {shown(exc)}")
+            arrays = _unsaved_stand_ins[split] = build()
     return arrays, DataSource("synthetic", split, len(arrays[1]), STAND_IN)
 
 
@@ -234,34 +255,31 @@ def _auto(split: str) -> tuple[Arrays, DataSource]:
     """Real data when both splits can be had, else the stand-in for this and later loads.
 
     Checking the other split too keeps a session from training on real images and testing on
-    synthetic ones (or the reverse) when the network drops between two loads. The message
-    comes once per process and names no path of this machine: notebooks store it.
+    synthetic ones (or the reverse) when the network drops between two loads. Whatever goes
+    wrong on the way to the real data (no network, a bad LECTURE_DATA_URL, an unusable cache),
+    the lecture goes on with the stand-in; the DataSource keeps the reason (``make data``
+    prints it), and notebooks show only that they fell back, in words that never change.
     """
-    key = (str(cache_dir()), download.base_url())
-    if key in _auto_fallbacks:
-        return _synthetic(split)
-    # A failure remembered from another process is told in the same words as a new one, so
-    # that a notebook's stored output does not depend on when it last ran.
-    reason = download.recent_failure()
-    if reason is None:
+    key = (os.environ.get(CACHE_ENV, "").strip(), os.environ.get(download.URL_ENV, "").strip())
+    if key not in _auto_fallbacks:
         try:
-            result = _real(split)
-            download.real_arrays(SPLITS[1 - SPLITS.index(split)])
-            return result
-        except (DataError, OSError) as exc:
-            reason = str(exc)
+            reason = download.recent_failure()  # another process failed a moment ago
+            if reason is None:
+                result = _real(split)
+                download.real_arrays(SPLITS[1 - SPLITS.index(split)])
+                return result
+        except Exception as exc:  # any failure on the way to the real data falls back
+            reason = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
             download.remember_failure(reason)
-    _auto_fallbacks.add(key)
-    print(
-        f"WARNING: Could not get the real Sign Language MNIST data: {shown(reason)}\n"
-        "USING THE SYNTHETIC STAND-IN instead: rendered letters, not photographs of hands, so "
-        "pictures and accuracies will differ from the lecture notes. To get the real data, "
-        "connect to the internet and run `python -m lecture_utils.data` (or `make data`), set "
-        "LECTURE_DATA_URL to a mirror, or set LECTURE_DATA to a folder holding "
-        "sign_mnist_train.csv and sign_mnist_test.csv. Set LECTURE_DATA=synthetic to choose "
-        "the stand-in without this message."
-    )
-    return _synthetic(split)
+        _auto_fallbacks[key] = shown(reason)
+    arrays, info = _synthetic(split)
+    return arrays, replace(info, fallback_reason=_auto_fallbacks[key])
+
+
+def try_network_again() -> None:
+    """Let the next auto load try to download at once, as if no download had failed."""
+    _auto_fallbacks.clear()
+    download.forget_failure()
 
 
 def _local(split: str, folder: Path) -> tuple[Arrays, DataSource]:
@@ -272,6 +290,26 @@ def _local(split: str, folder: Path) -> tuple[Arrays, DataSource]:
                 f"{path}: file not found (LECTURE_DATA={folder} must hold "
                 "sign_mnist_train.csv and sign_mnist_test.csv)"
             )
-    arrays = read_sign_mnist_csv(paths[split])
-    fingerprint = _real_fingerprint(*(download.blob_id_memo(paths[name]) for name in SPLITS))
+    blob_ids = {name: download.blob_id_memo(paths[name]) for name in SPLITS}
+    arrays = _own_arrays(paths[split], blob_ids[split])
+    fingerprint = _real_fingerprint(blob_ids["train"], blob_ids["test"])
     return arrays, DataSource("local", split, len(arrays[1]), fingerprint, str(folder))
+
+
+def _own_arrays(csv: Path, blob_id: str) -> Arrays:
+    """Your own CSV file, parsed once into a binary copy in the cache like the real data's.
+
+    The copy is kept per file (one per folder and split) and tagged with the file's git blob
+    id, so any change to the file is parsed again. Without a usable cache the file is parsed
+    on every load, saying so.
+    """
+    where = hashlib.sha1(str(csv.resolve()).encode()).hexdigest()[:12]
+    try:
+        npz = cache_dir() / "own-data" / f"{csv.stem}-{where}.npz"
+        with contextlib.suppress(CacheMiss):
+            return read_npz(npz, blob_id)
+        writable_folder(npz.parent)
+    except DataError as exc:  # e.g. a read-only cache folder, or no home folder to hold one
+        print(f"Not keeping a binary copy of {csv.name}: {shown(exc)}")
+        return read_sign_mnist_csv(csv)
+    return cached_arrays(npz, blob_id, lambda: read_sign_mnist_csv(csv))

@@ -36,7 +36,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
 # ## Our first non-tabular data
 #
 # Until now every data set we met was a table: one row per example, one column per feature.
-# Today the examples are pictures. [Sign Language MNIST](https://www.kaggle.com/datasets/datamunge/sign-language-mnist)
+# Today the examples are pictures.
+# [Sign Language MNIST](https://www.kaggle.com/datasets/datamunge/sign-language-mnist)
 # holds small greyscale photographs of a hand signing a letter of the American Sign Language
 # alphabet. The task: look at the picture, name the letter.
 #
@@ -45,7 +46,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
 #
 # The helper package `lecture_utils` downloads the two files once, checks that they arrived
 # intact, and keeps them on disk. Without internet access it falls back to a *synthetic
-# stand-in* (rendered letters instead of hands) and says so loudly.
+# stand-in* (rendered letters instead of hands); the line under the next cells says which
+# data you are looking at.
 
 # %%
 import pandas as pd
@@ -124,9 +126,10 @@ print("validation:", X_val.shape, y_val.shape, X_val.dtype)
 #
 # $$(\text{image}, \text{channel}, \text{row}, \text{column}).$$
 #
-# So we have 27,455 training images, each with **one** channel (grey; a colour photo would
-# have three, red, green and blue) and 28 rows by 28 columns of pixels. PyTorch always puts
-# the height before the width. The pixel values are now in $[0, 1]$.
+# The first number is the number of images; each has **one** channel (grey; a colour photo
+# would have three, red, green and blue) and 28 rows by 28 columns of pixels. PyTorch always
+# puts the height before the width. The labels are one number per image, and the pixel
+# values are now in $[0, 1]$.
 
 # %% [markdown]
 # ## A look at the images
@@ -134,8 +137,10 @@ print("validation:", X_val.shape, y_val.shape, X_val.dtype)
 # The first 25 training images, each titled with the letter it shows:
 
 # %%
-#| fig-cap: "The first 25 training images, each titled with its letter."
-#| fig-alt: "A five by five grid of small greyscale images, each titled with a single capital letter."
+#| fig-cap: >-
+#|   The first 25 training images, each titled with its letter.
+#| fig-alt: >-
+#|   A five by five grid of small greyscale images, each titled with a single capital letter.
 show_images(X_train, y_train, rows=5, cols=5)
 
 # %% [markdown]
@@ -149,8 +154,11 @@ show_images(X_train, y_train, rows=5, cols=5)
 # the data were balanced?
 
 # %%
-#| fig-cap: "Share of training images per letter. J and Z never occur."
-#| fig-alt: "Dot plot of the share of images for each letter from A to Z; all shares lie between about 3 and 5 percent, with J and Z at zero."
+#| fig-cap: >-
+#|   Share of training images per letter. J and Z never occur.
+#| fig-alt: >-
+#|   Dot plot of the share of training images for each letter from A to Z, with J and Z at
+#|   zero; the printed lines below give the largest share.
 plot_letter_frequencies(y_train)
 
 # %%
@@ -168,10 +176,10 @@ check_claim(
 )
 
 # %% [markdown]
-# No letter makes up more than 5% of the images. A model that always guesses the most
-# common letter is therefore right less than 5% of the time, and random guessing among 24
-# letters scores about $1/24 \approx 4.2\%$. That is the floor every model in this lecture
-# has to beat.
+# A model that always guesses the most common letter is right exactly as often as that
+# letter occurs: the share printed above, under 5% when the claim holds. Random guessing
+# among 24 letters scores about $1/24 \approx 4.2\%$. Those two numbers are the floor every
+# model in this lecture has to beat.
 #
 # **Next:** [02. A logistic-regression baseline](02-logistic-baseline.ipynb), a model that
 # sees pixels but not the picture.

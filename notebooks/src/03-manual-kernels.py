@@ -12,8 +12,8 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/YOUR-ORG/YOUR-REPO/blob/main/notebooks/03-manual-kernels.ipynb)
 #
 # **What you will learn.** What a convolution kernel is and how to compute a convolution by
-# hand; how kernels designed by a person pick out lines in an image; and why we would
-# rather let the data choose the kernels.
+# hand; how padding and stride set the size of the output; how kernels designed by a person
+# pick out lines in an image; and why we would rather let the data choose the kernels.
 #
 # **Where this sits.** Third of six notebooks. The baseline in
 # [02](02-logistic-baseline.ipynb) ignored where pixels sit. Convolutions are the tool that
@@ -97,7 +97,7 @@ def convolve(image, kernel):
 convolve(image, kernel)
 
 # %% [markdown]
-# No padding is added around the image (a "valid" convolution), so a $k \times k$ kernel
+# The kernel only visits positions where it fits inside the image, so a $k \times k$ kernel
 # shrinks an $n \times n$ image to $(n - k + 1) \times (n - k + 1)$: a $5 \times 5$ kernel
 # turns our $28 \times 28$ images into $24 \times 24$ feature maps. (Strictly speaking,
 # deep-learning libraries compute a *cross-correlation*: they do not flip the kernel. The
@@ -114,18 +114,77 @@ torch.manual_seed(0)
 random_kernel = torch.randn(5, 5)
 ours = convolve(X_train[0, 0], random_kernel)
 theirs = F.conv2d(X_train[0][None], random_kernel[None, None])[0, 0]
+largest = (ours - theirs).abs().max()
 check_claim(
     "our loop computes what F.conv2d computes",
     ours.shape == theirs.shape and torch.allclose(ours, theirs, atol=1e-5),
-    f"{ours.shape[0]} x {ours.shape[1]} outputs, largest difference {(ours - theirs).abs().max():.1e}",
+    f"{ours.shape[0]} x {ours.shape[1]} outputs, largest difference {largest:.1e}",
+)
+
+# %% [markdown]
+# ## Padding, stride and the size of the output
+#
+# The pixels at the border of the image are covered by fewer kernel positions than those in
+# the middle: a corner pixel by only one. **Padding** adds a frame of zeros, $p$ pixels wide,
+# around the image before the kernel slides, so the kernel can also centre on the border
+# pixels. A **stride** of $s$ moves the kernel $s$ pixels at a time instead of one. Together
+# they set the output size: an $n \times n$ image and a $k \times k$ kernel give an output
+# $m \times m$ with
+#
+# $$m = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1,$$
+#
+# where $\lfloor \cdot \rfloor$ rounds down: positions where the kernel would stick out of
+# the padded image are skipped. With $p = 0$ and $s = 1$ this is the $n - k + 1$ from above.
+# `F.conv2d` takes both as arguments; our image and $5 \times 5$ kernel again:
+
+
+# %%
+def output_size(n, k, padding=0, stride=1):
+    """Rows (or columns) of the output of a k x k kernel over an n x n image."""
+    return (n + 2 * padding - k) // stride + 1
+
+
+sizes = []
+for padding, stride in [(0, 1), (1, 1), (2, 1), (0, 2), (2, 2)]:
+    out = F.conv2d(X_train[0][None], random_kernel[None, None], padding=padding, stride=stride)
+    sizes.append(
+        f"padding {padding}, stride {stride}: F.conv2d gives {out.shape[-2]} x {out.shape[-1]},"
+        f" the formula {output_size(28, 5, padding, stride)}"
+    )
+print("\n".join(sizes))
+
+# %% [markdown]
+# A padding of 2 keeps the $28 \times 28$ size for a $5 \times 5$ kernel: in general
+# $p = (k - 1) / 2$ for an odd $k$ and stride 1, called "same" padding (PyTorch also
+# accepts `padding="same"`). With stride 2 the output is about half as wide and half as
+# tall. Does the formula hold for every size, padding and stride, not just these?
+
+
+# %%
+def conv2d_size(n, k, padding, stride):
+    """Rows (or columns) of what F.conv2d makes of an n x n image and a k x k kernel."""
+    image, kernel = torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k)
+    return F.conv2d(image, kernel, padding=padding, stride=stride).shape[-1]
+
+
+cases = [
+    (n, k, p, s) for n in range(5, 13) for k in (1, 2, 3, 5) for p in (0, 1, 2) for s in (1, 2, 3)
+]
+wrong = [case for case in cases if conv2d_size(*case) != output_size(*case)]
+check_claim(
+    "the output-size formula gives what F.conv2d gives",
+    not wrong,
+    f"{len(cases)} combinations of image size, kernel size, padding and stride; "
+    f"{len(wrong)} disagree",
 )
 
 # %% [markdown]
 # ### Exercise 03-stride
 #
-# A **stride** of 2 moves the kernel two pixels at a time instead of one, so the output is
-# about half as wide and half as tall. Write `convolve_with_stride(image, kernel, stride)`
-# (start from `convolve`). The check compares it with `F.conv2d(..., stride=stride)`.
+# Write `convolve_with_stride(image, kernel, stride)`, without padding: the kernel jumps
+# `stride` pixels between positions, across and down. Start from `convolve`; the formula
+# above, with $p = 0$, tells you how many rows and columns the output has. The check
+# compares your function with `F.conv2d(..., stride=stride)`.
 
 
 # %%
@@ -141,7 +200,10 @@ check_exercise("03-stride", convolve_with_stride)
 #
 # For decades, computer vision meant designing kernels by hand. Here are four that respond
 # to lines: each is $-1$ everywhere except a line of $4$s, so that a uniform patch scores
-# zero and a bright line in the kernel's direction scores high.
+# zero and a bright line in the kernel's direction scores high. The figure draws kernels in
+# the colour map `RdBu_r`, the one every kernel figure of this lecture uses: red for
+# positive weights, blue for negative ones, white for zero, with a colour bar for the
+# values.
 
 # %% tags=["nbval-check-output"]
 kernels = line_kernels()
@@ -149,8 +211,13 @@ for name, k in zip(KERNEL_NAMES, kernels, strict=True):
     print(f"{name}:\n{k.int()}\n")
 
 # %%
-#| fig-cap: "The four hand-made 5 x 5 kernels; bright cells are the line of 4s, dark cells the -1s."
-#| fig-alt: "Four small square images: a bright vertical bar, a bright horizontal bar, a bright diagonal from top left to bottom right, and one from bottom left to top right."
+#| fig-cap: >-
+#|   The four hand-made 5 x 5 kernels in the colour map RdBu_r: the line of 4s in red, the -1s
+#|   in pale blue; the colour bar gives the values.
+#| fig-alt: >-
+#|   Four small squares of 5 by 5 cells, each with a red line on a pale blue ground: a
+#|   vertical line, a horizontal line, a diagonal from top left to bottom right, and one from
+#|   bottom left to top right; a colour bar runs from blue for negative through white to red.
 plot_kernels(kernels)
 
 # %% [markdown]
@@ -175,8 +242,13 @@ feature_maps.shape
 # direction:
 
 # %%
-#| fig-cap: "Five training images (top row) and their feature maps for the vertical, horizontal and two diagonal kernels."
-#| fig-alt: "A grid with five columns. The top row shows five greyscale images; each of the four rows below shows one kernel's feature map of the image above it, brighter where the image has a line in that direction."
+#| fig-cap: >-
+#|   Five training images (top row) and, in grey below them, their feature maps for the
+#|   vertical, horizontal and two diagonal kernels.
+#| fig-alt: >-
+#|   A grid with five columns. The top row shows five greyscale images; each of the four rows
+#|   below shows one kernel's greyscale feature map of the image above it, brighter where the
+#|   image has a line in that kernel's direction.
 plot_feature_maps(X_train[:5], feature_maps)
 
 # %% [markdown]
@@ -187,8 +259,12 @@ plot_feature_maps(X_train[:5], feature_maps)
 # notebook in Jupyter or Colab to play.)
 
 # %%
-#| fig-cap: "The kernel explorer's starting view: the first training image, the vertical kernel and its feature map."
-#| fig-alt: "Three panels side by side: a greyscale training image, a 5 by 5 kernel, and the resulting 24 by 24 feature map."
+#| fig-cap: >-
+#|   The kernel explorer's starting view: the first training image, the vertical kernel and
+#|   its feature map.
+#| fig-alt: >-
+#|   Three panels side by side: a greyscale training image, a 5 by 5 kernel in red and blue
+#|   with a colour bar, and the resulting 24 by 24 greyscale feature map.
 kernel_explorer(X_train[:100], y_train[:100])
 
 # %% [markdown]

@@ -1,0 +1,142 @@
+"""Environment variables of the data layer: nonsense refused by name, and life without a home."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from data_helpers import isolate, small_split, small_stand_in, write_csv
+
+from lecture_utils.data import DataError, data_source, download, load_sign_mnist, sources
+from lecture_utils.data.__main__ import main
+from lecture_utils.data.cache import cache_dir
+
+
+@pytest.fixture
+def cache(monkeypatch, tmp_path):
+    return isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def generated(monkeypatch):
+    return small_stand_in(monkeypatch)
+
+
+BAD_URLS = [
+    "not-a-url",
+    "example.org/sign-language-mnist",
+    "ftp://example.org/sign-language-mnist",
+    "https://",
+    "https://example.org:port/data",
+    "https://exa mple.org/data",
+]
+
+
+@pytest.mark.parametrize("value", BAD_URLS)
+def test_a_url_that_is_not_a_web_address_is_refused_by_name(monkeypatch, cache, value):
+    monkeypatch.setenv("LECTURE_DATA_URL", value)
+    with pytest.raises(DataError) as info:
+        load_sign_mnist("train", source="real")
+    message = str(info.value)
+    assert message.startswith(f"LECTURE_DATA_URL={value!r} is not a web address")
+    assert "starting with https://, e.g. https://example.org/" in message
+
+
+@pytest.mark.parametrize("value", ["https://example.org/data", "http://127.0.0.1:8000/x/"])
+def test_a_web_address_is_taken_as_given(monkeypatch, value):
+    monkeypatch.setenv("LECTURE_DATA_URL", f"  {value}  ")
+    assert download.base_url() == value
+    assert download.file_url("test") == value.rstrip("/") + "/sign_mnist_test.csv"
+
+
+@pytest.mark.parametrize("value", BAD_URLS[:2])
+def test_auto_falls_back_on_a_bad_url_and_make_data_says_why(
+    monkeypatch, cache, generated, capsys, value
+):
+    monkeypatch.setenv("LECTURE_DATA_URL", value)
+    x, _ = load_sign_mnist("train")
+    assert len(x) == 48 and data_source().fell_back
+    assert "is not a web address" in data_source().fallback_reason
+    assert capsys.readouterr() == ("", "")
+    assert main([]) == 0
+    assert f"LECTURE_DATA_URL={value!r} is not a web address" in capsys.readouterr().out
+
+
+class Surprise(Exception):
+    """An error no one planned for on the way to the real data."""
+
+
+def test_auto_falls_back_whatever_the_download_error(monkeypatch, cache, generated):
+    def fail(split):
+        raise Surprise("the proxy said something odd")
+
+    monkeypatch.setattr(download, "real_arrays", fail)
+    x, _ = load_sign_mnist("test")
+    assert len(x) == 48 and data_source().is_synthetic
+    assert data_source().fallback_reason == "Surprise: the proxy said something odd"
+
+
+def test_real_mode_does_not_hide_an_unplanned_error(monkeypatch, cache):
+    monkeypatch.setattr(download, "real_arrays", lambda split: (_ for _ in ()).throw(Surprise()))
+    with pytest.raises(Surprise):
+        load_sign_mnist("test", source="real")
+
+
+@pytest.fixture
+def homeless(monkeypatch):
+    """No home folder, as for a container user without a passwd entry and without HOME."""
+
+    def no_home(*args):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    monkeypatch.setattr(Path, "expanduser", no_home)
+    monkeypatch.setattr(os.path, "expanduser", no_home)
+    with pytest.raises(RuntimeError):  # the simulation holds
+        Path.home()
+
+
+def test_without_a_home_folder_loading_works_when_lecture_cache_is_set(
+    monkeypatch, cache, homeless, generated, tmp_path
+):
+    folder = tmp_path / "own"
+    folder.mkdir()
+    for split in ("train", "test"):
+        write_csv(folder / f"sign_mnist_{split}.csv", *small_split(split, n=5))
+    assert len(load_sign_mnist("train")[0]) == 48  # auto: falls back, offline
+    assert len(load_sign_mnist("test", source="synthetic")[0]) == 48
+    assert len(load_sign_mnist("test", source=folder)[0]) == 5
+    assert generated == ["train", "test"]
+    assert len(list(cache.glob("synthetic-*.npz"))) == 2  # both kept in the cache
+    assert list((cache / "own-data").glob("sign_mnist_test-*.npz"))
+
+
+def test_without_a_home_folder_or_lecture_cache_the_error_says_what_to_set(
+    monkeypatch, cache, homeless, generated, capsys
+):
+    monkeypatch.delenv("LECTURE_CACHE")
+    with pytest.raises(DataError, match="set LECTURE_CACHE to a writable folder"):
+        cache_dir()
+    with pytest.raises(DataError, match="set LECTURE_CACHE to a writable folder"):
+        load_sign_mnist("train", source="real")
+    assert len(load_sign_mnist("train")[0]) == 48  # auto: the lecture goes on
+    assert "set LECTURE_CACHE to a writable folder" in capsys.readouterr().out
+    assert main([]) == 1
+    assert "set LECTURE_CACHE to a writable folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("variable", ["LECTURE_CACHE", "LECTURE_DATA"])
+def test_a_tilde_without_a_home_folder_is_refused_by_name(monkeypatch, cache, homeless, variable):
+    monkeypatch.setenv(variable, "~/lecture")
+    with pytest.raises(DataError, match=f"{variable}='~/lecture': there is no home folder"):
+        load_sign_mnist("train", source="real" if variable == "LECTURE_CACHE" else None)
+
+
+def test_an_empty_variable_means_unset(monkeypatch, cache):
+    monkeypatch.setenv("LECTURE_DATA_URL", "  ")
+    assert download.base_url() == download.DEFAULT_BASE_URL
+    monkeypatch.setenv("LECTURE_DATA", " ")
+    assert sources.resolve_source() == "auto"
