@@ -66,6 +66,7 @@ site:
 bench: $(STAMP)
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_layers.py
+	$(PY) bench/bench_batching.py
 	$(PY) bench/bench_data.py
 	$(PY) bench/bench_explorers.py
 	$(PY) bench/bench_lecture.py

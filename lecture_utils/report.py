@@ -15,6 +15,10 @@ SYNTHETIC_BANNER = (
     "real data gives. With internet access, `LECTURE_DATA=real make lecture` regenerates every "
     "output from the real data."
 )
+OWN_FILES_BANNER = (
+    "**Data: your own files** (the folder `LECTURE_DATA` names), not checked against Sign "
+    "Language MNIST: the claims that hold only on the real data are not checked here."
+)
 # Said when auto mode fell back. The same words whatever went wrong, so that a stored notebook
 # does not change with the error or its timing; `make data` says why.
 FELL_BACK = " (the real data could not be downloaded here; `make data` says why)"
@@ -33,17 +37,21 @@ def show_data_source() -> None:
     if source.is_synthetic:
         display(Markdown(SYNTHETIC_BANNER.format(fell_back=FELL_BACK if source.fell_back else "")))
         log_run(data=source.label + (" (fell back)" if source.fell_back else ""))
-    else:
+    elif source.is_real:
         display(Markdown(f"**Data: Sign Language MNIST** ({source.label})."))
         log_run(data=f"real ({source.label})")
+    else:
+        display(Markdown(OWN_FILES_BANNER))
+        log_run(data=source.label)
 
 
 def on_real_data() -> bool:
-    """True when the latest load was real Sign Language MNIST, not the stand-in."""
+    """True when the latest load was real Sign Language MNIST (checksums verified), not the
+    stand-in and not a folder of your own files."""
     from .data import data_source
 
     source = data_source()
-    return source is not None and not source.is_synthetic
+    return source is not None and source.is_real
 
 
 def data_name() -> str:

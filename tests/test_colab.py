@@ -184,8 +184,8 @@ def test_install_cell_installs_the_helpers_quietly_in_colab(monkeypatch):
 
 
 def test_install_cell_is_formatted_as_ruff_leaves_it():
-    ruff = Path(sys.executable).with_name("ruff")
-    if not ruff.exists():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))  # ruff.exe on Windows
+    if ruff is None:
         pytest.skip("ruff not installed beside this Python")
     source = colab.install_source(REPO) + "\n"
     for command in (["format", "--diff"], ["check", "--quiet"]):

@@ -129,7 +129,10 @@ def test_without_a_home_folder_or_lecture_cache_the_error_says_what_to_set(
 
 
 @pytest.mark.parametrize("variable", ["LECTURE_CACHE", "LECTURE_DATA"])
-def test_a_tilde_without_a_home_folder_is_refused_by_name(monkeypatch, cache, homeless, variable):
+def test_a_tilde_without_a_home_folder_is_refused_by_name(
+    monkeypatch, tmp_path, cache, homeless, variable
+):
+    monkeypatch.chdir(tmp_path)  # were "~" taken as a folder's name, it would be made here
     monkeypatch.setenv(variable, "~/lecture")
     with pytest.raises(DataError, match=f"{variable}='~/lecture': there is no home folder"):
         load_sign_mnist("train", source="real" if variable == "LECTURE_CACHE" else None)

@@ -56,12 +56,13 @@ def test_own_data_is_parsed_once_into_a_binary_copy_in_the_cache(cache, folder, 
     assert data_source().kind == "local" and data_source().location == str(folder)
 
 
-def test_a_changed_csv_file_is_parsed_again(cache, folder, parses):
+def test_a_changed_csv_file_is_parsed_again_quietly(cache, folder, parses, capsys):
     load_sign_mnist("test", source=folder)
     images, labels = small_split("test", n=12, seed=9)
     write_csv(folder / "sign_mnist_test.csv", images, labels)
     x, y = load_sign_mnist("test", source=folder)
     assert parses == ["sign_mnist_test.csv"] * 2
+    assert capsys.readouterr() == ("", "")
     assert len(x) == 12 and y.tolist() == labels.tolist()
     assert len(list((cache / "own-data").glob("sign_mnist_test-*.npz"))) == 1  # replaced
 

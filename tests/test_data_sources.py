@@ -223,7 +223,7 @@ def served(monkeypatch, tmp_path):
     srv.close()
 
 
-def test_auto_uses_real_data_when_it_can(monkeypatch, cache, served, capsys):
+def test_auto_uses_real_data_when_it_can(monkeypatch, cache, served):
     monkeypatch.setenv("LECTURE_DATA_URL", served.url("ok"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -240,7 +240,7 @@ def test_auto_uses_real_data_when_it_can(monkeypatch, cache, served, capsys):
     assert "6 images from the cache (verified download)" in data_source().describe()
 
 
-def test_auto_never_mixes_real_and_synthetic_splits(monkeypatch, cache, served, generated, capsys):
+def test_auto_never_mixes_real_and_synthetic_splits(monkeypatch, cache, served, generated):
     monkeypatch.setenv("LECTURE_DATA_URL", served.url("ok"))
     load_sign_mnist("train", source="real")  # only train is cached
     monkeypatch.setenv("LECTURE_DATA_URL", closed_port_url())
@@ -359,7 +359,7 @@ def test_the_stand_in_csv_goes_to_a_temporary_folder_if_the_cache_is_unusable(
     _same_tensors(path, "train", "synthetic")
 
 
-def test_the_real_csv_is_the_verified_download(monkeypatch, cache, served, capsys):
+def test_the_real_csv_is_the_verified_download(monkeypatch, cache, served):
     monkeypatch.setenv("LECTURE_DATA_URL", served.url("ok"))
     path = sign_mnist_csv("train", source="real")
     assert path == cache / "sign_mnist_train.csv"

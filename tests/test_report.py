@@ -3,7 +3,13 @@ from IPython.utils.capture import capture_output
 
 import lecture_utils.data
 from lecture_utils.data import DataSource
-from lecture_utils.report import FELL_BACK, data_name, format_table, show_data_source
+from lecture_utils.report import (
+    FELL_BACK,
+    data_name,
+    format_table,
+    on_real_data,
+    show_data_source,
+)
 from lecture_utils.runlog import read_runs
 
 
@@ -46,6 +52,20 @@ def test_the_data_banner_for_real_data(monkeypatch, tmp_path):
     assert "Sign Language MNIST" in text and "stand-in" not in text
     assert runs == [{"data": "real (cache)"}]
     assert data_name() == "Sign Language MNIST"
+
+
+def test_own_files_are_not_taken_for_the_real_data_whose_claims_they_would_fail(
+    monkeypatch, tmp_path
+):
+    text, runs = _banner(monkeypatch, DataSource("local", "train", 5, "f", "/x"), tmp_path)
+    assert "your own files" in text and "Sign Language MNIST**" not in text
+    assert runs == [{"data": "local files"}]
+    assert data_name() == "your own data files" and not on_real_data()
+    for kind in ("download", "cache"):
+        monkeypatch.setattr(
+            lecture_utils.data, "data_source", lambda k=kind: DataSource(k, "t", 5, "r")
+        )
+        assert on_real_data()
 
 
 def test_runs_are_logged_only_where_make_lecture_asks_for_it(monkeypatch, tmp_path):

@@ -36,7 +36,7 @@ def cycle(graph: dict[str, set[str]]) -> list[str]:
     return next((found for name in sorted(graph) if (found := walk(name, []))), [])
 
 
-def test_tools_import_each_other_one_way(tmp_path):
+def test_tools_import_each_other_one_way():
     assert sibling_imports(ROOT / "tools")["lecture"] >= {"colab", "make_live", "plan"}
     assert cycle(sibling_imports(ROOT / "tools")) == []
 

@@ -43,7 +43,7 @@ PLAN = {
     ),
     "02-logistic-baseline": Slot(
         16, 2, 20, "complete `LogisticRegression` and the step of `train_epoch`; one epoch, then "
-        "`train`", "`evaluate`, the confusion matrices, the learning curves",
+        "`train`", "`evaluate`, the `DataLoader` batches, the confusion matrices, the learning curves",
         "the exercises (homework)",
     ),
     "03-manual-kernels": Slot(

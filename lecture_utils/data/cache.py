@@ -261,7 +261,7 @@ def cached_arrays(path: Path, source_id: str, build: Callable[[], Arrays]) -> Ar
         try:
             return read_npz(path, source_id)
         except CacheMiss as miss:
-            if str(miss) != "missing":
+            if str(miss).startswith("corrupt"):  # stale copies are expected: data changes
                 print(f"The binary cache {path} is unusable ({miss}); rebuilding it.")
         arrays = build()
         try:

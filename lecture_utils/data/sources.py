@@ -83,9 +83,17 @@ class DataSource:
         return self.kind == "synthetic"
 
     @property
+    def is_real(self) -> bool:
+        """True for Sign Language MNIST itself (downloaded or cached, checksums verified); a
+        folder of your own files may hold anything, so the lecture's real-data claims skip it."""
+        return self.kind in ("download", "cache")
+
+    @property
     def name(self) -> str:
-        """How results name their data: "the synthetic stand-in" or "Sign Language MNIST"."""
-        return "the synthetic stand-in" if self.is_synthetic else "Sign Language MNIST"
+        """How results name their data: the stand-in, Sign Language MNIST, or your own files."""
+        if self.is_synthetic:
+            return "the synthetic stand-in"
+        return "Sign Language MNIST" if self.is_real else "your own data files"
 
     def describe(self) -> str:
         """One line for people: the split, its size and where it came from."""

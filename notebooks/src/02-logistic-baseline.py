@@ -203,7 +203,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
 for images, labels in loader:
-    print("one batch of images:", tuple(images.shape), " and of labels:", tuple(labels.shape))
+    print("one batch of images:", tuple(images.shape), "and of labels:", tuple(labels.shape))
     break
 print(f"{len(loader):,} batches in one epoch of {len(X_train):,} training images")
 

@@ -84,8 +84,10 @@ print(f"Validation accuracy on {data_name()}: {accuracy:.1%}")
 # We follow the first training image through the network:
 
 # %%
-#| fig-cap: "The training image whose path through the network we follow."
-#| fig-alt: "A single greyscale training image, shown large."
+#| fig-cap: >-
+#|   The training image whose path through the network we follow.
+#| fig-alt: >-
+#|   A single greyscale training image, shown large.
 image, label = X_train[0], int(y_train[0])
 show_image(image, title=f"Letter {ALPHABET[label]}")
 
@@ -267,12 +269,19 @@ check_claim(
 # rows and columns. The output is $2 \times 2$ per channel, so the final linear layer gets
 # $50 \times 2 \times 2 = 200$ inputs. Everything else stays as in the ConvNet:
 
+
 # %%
+class PaddedConvNet(ConvNet):
+    """The ConvNet with a padded last pool, so that no row or column of its 3 x 3 map is dropped."""
+
+    def __init__(self):
+        super().__init__()
+        self.pipeline[7] = nn.MaxPool2d(2, 2, padding=1)  # 3 x 3 -> 2 x 2, every row and column
+        self.pipeline[10] = nn.Linear(50 * 2 * 2, 26)  # 50 channels x 2 x 2 features
+
+
 torch.manual_seed(SEED)
-padded = ConvNet()
-padded.pipeline[7] = nn.MaxPool2d(2, 2, padding=1)  # 3 x 3 -> 2 x 2, every row and column kept
-padded.pipeline[10] = nn.Linear(50 * 2 * 2, 26)
-padded = padded.to(device)
+padded = PaddedConvNet().to(device)
 last = receptive_fields(padded)[-1]
 seen = min(last.start + last.jump * (last.output_size - 1) + last.size, 28) - max(last.start, 0)
 check_claim(
