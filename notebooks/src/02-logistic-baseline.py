@@ -110,7 +110,7 @@ summary(model)
 # ### Exercise 02-parameters
 #
 # How many parameters would the same model have for $64 \times 64$ *colour* images (three
-# channels, red, green and blue)?
+# channels: red, green and blue), still for 26 letters? Give a whole number.
 
 # %%
 answer = None  # your answer: a whole number
@@ -171,7 +171,7 @@ def evaluate(model, X, y, batch_size=1024):
 #|   by row, predicted letter by column.
 #| fig-alt: >-
 #|   A 26 by 26 grid of counts with letters on both axes, true letters down the side and
-#|   predicted letters along the top; few counts lie on the diagonal.
+#|   predicted letters along the bottom; few counts lie on the diagonal.
 untrained = evaluate(model, X_val, y_val)
 plot_confusion(untrained.confusion, title=f"Untrained model (accuracy {untrained.accuracy:.1%})")
 
@@ -179,7 +179,9 @@ plot_confusion(untrained.confusion, title=f"Untrained model (accuracy {untrained
 # ### Exercise 02-accuracy
 #
 # Accuracy is the share of images whose highest score belongs to the true letter. Write it
-# for one batch of `scores` (one row per image, one column per letter) and `labels`.
+# for one batch of `scores` (one row per image, one column per letter) and `labels` (one
+# letter number per image): return one number between 0 and 1 (a float or a one-element
+# tensor). The check tries it on a few batches of different sizes.
 
 
 # %%
@@ -310,7 +312,7 @@ plot_history(history)
 #|   by row, predicted letter by column.
 #| fig-alt: >-
 #|   A 26 by 26 grid of counts with letters on both axes, true letters down the side and
-#|   predicted letters along the top, to compare with the untrained model's grid above.
+#|   predicted letters along the bottom, to compare with the untrained model's grid above.
 trained = evaluate(model, X_val, y_val)
 plot_confusion(
     trained.confusion, title=f"After {len(history)} epochs (accuracy {trained.accuracy:.1%})"

@@ -184,7 +184,7 @@ check_claim(
 # Write `convolve_with_stride(image, kernel, stride)`, without padding: the kernel jumps
 # `stride` pixels between positions, across and down. Start from `convolve`; the formula
 # above, with $p = 0$, tells you how many rows and columns the output has. The check
-# compares your function with `F.conv2d(..., stride=stride)`.
+# compares your function with `F.conv2d(..., stride=stride)` for strides 2 and 3.
 
 
 # %%
