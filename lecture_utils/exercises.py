@@ -302,7 +302,8 @@ def _side(size: int | tuple[int, ...]) -> int:
 
 def _receptive_field(answer: object) -> str | None:
     got = _whole_number(answer)
-    layers = (nn.Conv2d(1, 1, 3), nn.MaxPool2d(2, 2), nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
+    convs = [nn.Conv2d(1, 1, 3) for _ in range(3)]
+    layers = (nn.Conv2d(1, 1, 3), nn.MaxPool2d(2, 2), *convs)
     size, jump = 1, 1
     for layer in layers:  # each adds (kernel size - 1) x jump; its stride multiplies the jump
         kernel, stride = _side(layer.kernel_size), _side(layer.stride)
@@ -310,14 +311,13 @@ def _receptive_field(answer: object) -> str | None:
     if got == size:
         return None
     mistakes = {
-        7: "the pool counts too: it widens the field, and doubles the step for later layers",
-        8: "after the stride-2 pool one step spans two image pixels, so each later 3 x 3 "
+        9: "the pool counts too: it widens the field, and doubles the step for later layers",
+        10: "after the stride-2 pool one step spans two image pixels, so each later 3 x 3 "
         "convolution adds twice as much",
-        9: "a 3 x 3 layer adds 2 pixels times the step, not 3; and the pool counts too",
-        10: "the pool does not double the field: it adds (2 - 1) pixels, and doubles the "
-        "step for every later layer",
-        11: "the pool itself adds (2 - 1) pixels before it doubles the step",
-        14: "the pool doubles the step, not the field: it adds (2 - 1) pixels to the field",
+        12: "that is the field after the first four layers: the last convolution adds to it too",
+        15: "the pool itself adds (2 - 1) pixels before it doubles the step",
+        18: "the pool doubles the step, not the field: it adds (2 - 1) pixels to the field",
+        23: "a 3 x 3 layer adds 2 pixels times the step, not 3",
     }
     return mistakes.get(
         got, "start at 1 pixel; each layer adds (kernel size - 1) x the step of its input"

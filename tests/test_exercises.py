@@ -98,7 +98,7 @@ SECRET_NUMBERS = {
     "02-accuracy": [10 / 26, 0.25, 0.6, 1000 / 26, 25, 60],
     "04-shape": [26],
     "04-parameters": [80],
-    "06-receptive-field": [12],
+    "06-receptive-field": [16],
 }
 SECRET_TEXT = {"03-stride": ["(4, 5)", "4 x 5", "(4, 3)", "4 x 3", "4 rows", "5 columns"]}
 
@@ -275,16 +275,16 @@ WRONG = {
         (lambda: nn.Sequential, "should return the model it builds"),
     ],
     "06-receptive-field": [
-        (7, "the pool counts too"),
-        (8, "each later 3 x 3 convolution adds twice as much"),
-        (9, "a 3 x 3 layer adds 2 pixels times the step, not 3"),
-        (10, "the pool does not double the field"),
-        (11, "the pool itself adds (2 - 1) pixels"),
-        (14, "the pool doubles the step, not the field"),
+        (9, "the pool counts too"),
+        (10, "each later 3 x 3 convolution adds twice as much"),
+        (12, "the last convolution adds to it too"),
+        (15, "the pool itself adds (2 - 1) pixels"),
+        (18, "the pool doubles the step, not the field"),
+        (23, "a 3 x 3 layer adds 2 pixels times the step, not 3"),
         (6, "each layer adds (kernel size - 1) x the step of its input"),
-        (12.5, "a whole number"),
-        ("12", "without quotes"),
-        ((12, 12), "holds 2 numbers; give one"),
+        (16.5, "a whole number"),
+        ("16", "without quotes"),
+        ((16, 16), "holds 2 numbers; give one"),
     ],
 }
 
@@ -335,7 +335,7 @@ RIGHT = {
         _two_stages(nn.Conv2d(1, 16, 3), nn.MaxPool2d(5)),
         _two_stages(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(5), nn.AvgPool2d(1, 1)),
     ],
-    "06-receptive-field": [12, 12.0, np.int64(12), np.float64(12), torch.tensor(12)],
+    "06-receptive-field": [16, 16.0, np.int64(16), np.float64(16), torch.tensor(16)],
 }
 
 WRONG_CASES = [

@@ -167,8 +167,8 @@ plot_kernel_comparison(
 # ### Exercise 06-receptive-field
 #
 # A network applies `Conv2d` $3 \times 3$, then `MaxPool2d` $2 \times 2$ (stride 2), then
-# `Conv2d` $3 \times 3$, then `Conv2d` $3 \times 3$. How many pixels wide is the receptive
-# field of one unit of its last layer? Work it out with the rule, then check.
+# three `Conv2d` $3 \times 3$ layers. How many pixels wide is the receptive field of one unit
+# of its last layer? Work it out with the rule, then check.
 
 # %%
 answer = None  # a whole number of pixels
@@ -316,10 +316,11 @@ check_claim(
 )
 
 # %% [markdown]
-# One padded pool and a larger final layer, and the columns that the
-# ConvNet never saw now reach the classifier. Read the left shifts in the table too: padding
-# fixes what the network can *see*; it does not make the network robust to shifts it never
-# met in training. That still takes data augmentation.
+# One padded pool and a larger final layer, and the columns that the ConvNet never saw now
+# reach the classifier. Read the left shifts in the lines printed above too: there the padded
+# ConvNet need not do better, and may do worse. Padding fixes what the network can *see*; it
+# does not make the network robust to shifts it never met in training. That still takes data
+# augmentation.
 #
 # ## Explore the layers
 #
