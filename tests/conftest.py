@@ -4,6 +4,7 @@ and fixtures that say which data the figures should name."""
 import matplotlib
 import pytest
 import torch
+from data_helpers import isolate, small_stand_in
 
 import lecture_utils.data
 
@@ -56,3 +57,15 @@ def real_data(monkeypatch):
 def synthetic_data(monkeypatch):
     """Figures drawn as if the stand-in were loaded: the footnote says so."""
     monkeypatch.setattr(lecture_utils.data, "source_note", lambda: SYNTHETIC_NOTE)
+
+
+@pytest.fixture
+def cache(monkeypatch, tmp_path):
+    """An empty data cache of the test's own, with nothing downloaded (`isolate`)."""
+    return isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def generated(monkeypatch):
+    """Make the stand-in small (48 images a split) and count how often it is generated."""
+    return small_stand_in(monkeypatch)

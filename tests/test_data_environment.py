@@ -6,22 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
-from data_helpers import isolate, small_split, small_stand_in, write_csv
+from data_helpers import small_split, write_csv
 
 from lecture_utils.data import DataError, data_source, download, load_sign_mnist, sources
 from lecture_utils.data.__main__ import main
 from lecture_utils.data.cache import cache_dir
-
-
-@pytest.fixture
-def cache(monkeypatch, tmp_path):
-    return isolate(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def generated(monkeypatch):
-    return small_stand_in(monkeypatch)
-
 
 BAD_URLS = [
     "not-a-url",

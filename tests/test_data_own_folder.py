@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from data_helpers import csv_bytes, isolate, refuse_writes, small_split, write_csv
+from data_helpers import csv_bytes, refuse_writes, small_split, write_csv
 
 from lecture_utils.data import DataError, csv_format, data_source, load_sign_mnist, sources
 
@@ -18,11 +18,6 @@ N_ROWS = 3000  # a few chunks of csv_format.CHUNK_ROWS rows
 def many():
     """Three thousand stand-in images and labels (generated once for this file)."""
     return small_split("train", n=N_ROWS, seed=3)
-
-
-@pytest.fixture
-def cache(monkeypatch, tmp_path):
-    return isolate(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import torch
 from data_helpers import (
     CsvServer,
     closed_port_url,
-    isolate,
     refuse_writes,
     small_split,
     small_stand_in,
@@ -40,17 +39,6 @@ from lecture_utils.data.download import git_blob_id
 from lecture_utils.data.synthetic import generate, split_seed
 
 STAND_IN = f"synthetic-v{SYNTHETIC_VERSION}-seed0"
-
-
-@pytest.fixture
-def cache(monkeypatch, tmp_path):
-    return isolate(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def generated(monkeypatch):
-    """Make the stand-in small (48 images a split) and count how often it is generated."""
-    return small_stand_in(monkeypatch)
 
 
 @pytest.fixture
