@@ -262,6 +262,12 @@ def train(
                     f"finished) and keeps what it learned so far."
                 )
                 break
+    if progress is not False and not history.interrupted:  # read where no progress bar shows
+        done = len(history)
+        print(
+            f"{type(model).__name__}: trained for {done} epoch{'s' if done != 1 else ''}; "
+            f"validation accuracy {history.val_accuracy[-1]:.1%}, loss {history.val_loss[-1]:.4f}."
+        )
     log_run(
         model=type(model).__name__,
         threads=threads.threads,

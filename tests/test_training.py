@@ -426,3 +426,19 @@ def test_the_lesson_loop_fits_in_twenty_lines_with_its_docstring():
     import inspect
 
     assert len(inspect.getsource(train_epoch).splitlines()) <= 20
+
+
+def test_a_training_shown_with_its_bar_ends_with_a_line_that_reads_without_the_bar(capsys):
+    """A stored notebook's progress bar reads 0% where widgets do not render (GitHub, a Colab
+    page before it runs): one printed line says what the training reached."""
+    torch.manual_seed(0)
+    history = train(LogisticRegression(), _random_data(40), _random_data(10), epochs=2, lr=0.01)
+    out = capsys.readouterr().out
+    expected = (
+        f"validation accuracy {history.val_accuracy[-1]:.1%}, loss {history.val_loss[-1]:.4f}."
+    )
+    assert out.endswith(f"LogisticRegression: trained for 2 epochs; {expected}\n"), out
+    train(
+        LogisticRegression(), _random_data(40), _random_data(10), epochs=1, lr=0.01, progress=False
+    )
+    assert capsys.readouterr().out == ""

@@ -188,9 +188,10 @@ history = train(model, (X_train, y_train), (X_val, y_val), **CNN_SETTINGS)
 # The grey line shows the loss and accuracy of the training batches, one point per tenth of
 # the epoch: each point averages only the batches of its own tenth, as training went along.
 # The markers at the end are the full evaluation after the epoch, on the training and the
-# validation set. The running accuracy of a tenth trails the end-of-epoch training marker
-# because the weights kept changing during the tenth: its early batches were scored by a
-# model that knew less than the finished one.
+# validation set. The running accuracy of a tenth tends to sit below the end-of-epoch
+# training marker, far below early in the epoch and close to it at the end: the weights kept
+# changing during each tenth, so its batches were scored by a model that knew less than the
+# finished one.
 
 # %%
 #| fig-cap: >-

@@ -212,8 +212,9 @@ history = train(model, (X_train, y_train), (X_val, y_val), **CNN_SETTINGS)
 # %% [markdown]
 # As in 04, the grey line is the running loss and accuracy of the training batches, one
 # point per tenth of the epoch, and the markers at the end are the full evaluation after it.
-# A tenth's running accuracy stays below the end-of-epoch training marker because it counts
-# the mistakes the model made while it was still learning within that tenth.
+# A tenth's running accuracy tends to sit below the end-of-epoch training marker (by the
+# last tenth only a little) because it counts the mistakes the model made while it was still
+# learning within that tenth.
 
 # %%
 #| fig-cap: >-
