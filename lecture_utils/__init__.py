@@ -1,11 +1,20 @@
 """Helpers for the lecture "Convolutional Neural Networks and Image Classification".
 
-This is the flat API the notebooks import in one statement. Each name lives in a small
-module of its own: the data (`data`), the lecture's settings (`settings`), the three models
-(`models`), training and evaluation (`training`), hand-made kernels (`kernels`), figures
-(`plotting`, `network_plots`), measurements of trained networks (`analysis`), interactive
-explorers (`widgets`), saved models (`checkpoints`, `results`), and the lecture's checked
-claims and exercises (`claims`, `exercises`).
+This is the flat API the notebooks import in one statement. The modules behind it:
+
+- the lesson: `settings` (epochs, learning rates, seed), `alphabet` (the 26 letters),
+  `models` (the three classifiers), `training` (the lesson's `train_epoch` and `evaluate`,
+  and `train` around them), `kernels` (hand-made line kernels, convolution as a matrix),
+  `analysis` (receptive fields, weight counts, shifted images);
+- around training: `inputs` (checks of what `train` and `evaluate` are given), `monitor`
+  (progress bar, running curve, Stop), `threads` (CPU thread count), `speed` (memory layout
+  and allocator), `device` (CPU, CUDA or MPS), `runlog` (`make lecture`'s table);
+- the lecture's checks: `claims` (`check_claim`), `exercises` (`check_exercise`);
+- saved models: `checkpoints` (save and load one model, all or nothing), `results` (the
+  lecture's saved runs, trained when missing);
+- data: `data/` (real data, the stand-in, own folders, the cache), `report` (the banner);
+- figures: `plotting`, `network_plots`, `widgets` (explorers), `quick_png` (their fast
+  redraw), `inspection` (torchsummary's table).
 """
 
 from .alphabet import ALPHABET
@@ -15,7 +24,7 @@ from .claims import check_claim
 from .data import load_sign_mnist, sign_mnist_csv
 from .device import default_device
 from .exercises import check_exercise
-from .inspection import show_source, summary
+from .inspection import summary
 from .kernels import KERNEL_NAMES, convolution_matrix, line_kernels
 from .models import ConvNet, LogisticRegression, SmallConvNet
 from .network_plots import (
@@ -86,7 +95,6 @@ __all__ = [
     "show_data_source",
     "show_image",
     "show_images",
-    "show_source",
     "sign_mnist_csv",
     "summary",
     "train",

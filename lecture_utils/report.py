@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from IPython.display import Markdown, display
 
 from .runlog import log_run
@@ -60,15 +58,3 @@ def data_name() -> str:
 
     source = data_source()
     return "Sign Language MNIST" if source is None else source.name
-
-
-def format_table(rows: Iterable[Iterable[object]], header: Iterable[str]) -> str:
-    """A plain-text table with columns padded to their widest entry."""
-    table = [list(map(str, header)), *([str(cell) for cell in row] for row in rows)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in table
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)

@@ -6,7 +6,6 @@ from lecture_utils.data import DataSource
 from lecture_utils.report import (
     FELL_BACK,
     data_name,
-    format_table,
     on_real_data,
     show_data_source,
 )
@@ -81,10 +80,3 @@ def test_runs_are_logged_only_where_make_lecture_asks_for_it(monkeypatch, tmp_pa
         {"model": "ConvNet", "val_accuracy": 0.5},
         {"model": "SmallConvNet"},
     ]
-
-
-def test_tables_are_padded_to_their_widest_entry():
-    assert (
-        format_table([("a", "1.0"), ("long", "2")], ("name", "s"))
-        == "name  s\n----  ---\na     1.0\nlong  2"
-    )

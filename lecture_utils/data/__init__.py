@@ -17,7 +17,6 @@ from .sources import (
     data_source,
     load_sign_mnist,
     sign_mnist_csv,
-    sign_mnist_table,
     source_note,
 )
 from .synthetic import SYNTHETIC_VERSION, synthetic_sign_mnist
@@ -34,7 +33,6 @@ __all__ = [
     "pixels_to_tensors",
     "read_sign_mnist_csv",
     "sign_mnist_csv",
-    "sign_mnist_table",
     "source_note",
     "synthetic_sign_mnist",
     "table_to_tensors",

@@ -19,7 +19,6 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
 import torch
 
 from . import download
@@ -38,7 +37,7 @@ from .cache import (
     user_path,
     writable_folder,
 )
-from .csv_format import HEADER, pixels_to_tensors, read_sign_mnist_csv, write_sign_mnist_csv
+from .csv_format import pixels_to_tensors, read_sign_mnist_csv, write_sign_mnist_csv
 from .synthetic import SYNTHETIC_VERSION, synthetic_sign_mnist
 
 SOURCE_ENV = "LECTURE_DATA"
@@ -142,14 +141,6 @@ def sign_mnist_csv(split: str, *, source: str | os.PathLike[str] | None = None) 
         info = replace(info, location=str(path))
     _record(info)
     return path
-
-
-def sign_mnist_table(split: str) -> pd.DataFrame:
-    """One split as its CSV file's table: a `label` column, then `pixel1` ... `pixel784`."""
-    images, labels = load_arrays(split)
-    table = pd.DataFrame(images.reshape(len(images), -1), columns=list(HEADER[1:]))
-    table.insert(0, "label", labels)
-    return table
 
 
 def data_source() -> DataSource | None:
