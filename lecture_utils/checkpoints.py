@@ -96,8 +96,9 @@ def _why(error: Exception) -> str:
 def load_checkpoint(model: nn.Module, settings: dict) -> dict | None:
     """Copy the weights saved by `save_trained` into `model` and return their results.
 
-    None when there is no such file. A file that cannot be used raises DamagedCheckpoint, and
-    then `model` is untouched: the whole file is checked before any weight is copied.
+    None when there is no such file. A file that cannot be used raises DamagedCheckpoint, whose
+    message names the model, the folder and the problem, and then `model` is untouched: the
+    whole file is checked before any weight is copied.
     """
     try:
         path = checkpoint_path(model, settings)
@@ -110,10 +111,12 @@ def load_checkpoint(model: nn.Module, settings: dict) -> dict | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except Exception as error:  # torch.load of arbitrary bytes can raise almost any error
-        raise DamagedCheckpoint(_unreadable(path, error)) from None
-    problem = _problem(saved, model)
+        problem = _unreadable(path, error)
+    else:
+        problem = _problem(saved, model)
     if problem is not None:
-        raise DamagedCheckpoint(problem)
+        name, folder = type(model).__name__, shown(path.parent)
+        raise DamagedCheckpoint(f"The saved {name} in {folder} cannot be used ({problem})")
     model.load_state_dict(saved["state"])
     return dict(saved["results"])
 

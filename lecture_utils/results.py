@@ -14,8 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .checkpoints import DamagedCheckpoint, checkpoint_path, load_checkpoint, save_trained
-from .data.cache import shown
+from .checkpoints import DamagedCheckpoint, load_checkpoint, save_trained
 from .models import ConvNet, LogisticRegression, SmallConvNet
 from .settings import BASELINE_SETTINGS, CNN_SETTINGS, SEED
 from .training import Data, evaluate, train
@@ -59,9 +58,7 @@ def saved_model(
     try:
         results = load_checkpoint(model, run.settings)
     except DamagedCheckpoint as damage:
-        folder = shown(checkpoint_path(model, run.settings).parent)
-        problem = f"The saved {name} in {folder} cannot be used ({damage})"
-        training = "ignoring it and training a new one"
+        problem, training = str(damage), "ignoring it and training a new one"
     else:
         if results is not None:
             return model, results["val_accuracy"]
@@ -108,11 +105,7 @@ def results_table(device: torch.device) -> pd.DataFrame:
         try:
             results = load_checkpoint(model, run.settings)
         except DamagedCheckpoint as damage:
-            folder = shown(checkpoint_path(model, run.settings).parent)
-            print(
-                f"The saved {run.name} in {folder} cannot be used ({damage}): run notebook "
-                f"{run.notebook} again to save a new one."
-            )
+            print(f"{damage}: run notebook {run.notebook} again to save a new one.")
             results = None
         rows.append(
             {
