@@ -14,9 +14,9 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 .PHONY: help lecture test sync lab data site bench rerun-check lock
 
 help:
-	@echo "make lecture      sync, then run the six notebooks in place and print a summary table"
-	@echo "make test         ruff, zizmor, unit tests (pairs, Colab, site, live, browser), nbval on every notebook"
-	@echo "make sync         regenerate all that derives from notebooks/src/*.py (badges, .ipynb, live)"
+	@echo "make lecture      sync, then run every notebook in place and print a summary table"
+	@echo "make test         ruff, zizmor, vulture, unit tests (pairs, Colab, site, live, browser), nbval on every notebook"
+	@echo "make sync         regenerate all that derives from notebooks/src/*.py (badges, lists, .ipynb, live)"
 	@echo "make lab          open JupyterLab for teaching"
 	@echo "make data         fill the data cache before class (real data where reachable)"
 	@echo "make site         render the course site with Quarto (where installed)"
@@ -49,6 +49,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/zizmor --offline --min-severity=medium .github/workflows/
+	$(BIN)/vulture
 	$(BIN)/pytest -p no:cacheprovider
 	$(THREADS) LECTURE_CHECK_CLAIMS=1 LECTURE_DATA="$${LECTURE_DATA:-synthetic}" \
 		$(BIN)/pytest -p no:cacheprovider $(NBVAL) notebooks/*.ipynb

@@ -14,9 +14,8 @@ from collections.abc import Callable
 
 import torch
 
-from lecture_utils import widgets
+from lecture_utils.figures import activation_explorer, explorers, kernel_explorer
 from lecture_utils.models import ConvNet
-from lecture_utils.widgets import activation_explorer, kernel_explorer
 
 REPEATS = 20
 
@@ -62,14 +61,14 @@ def main() -> None:
     }
     print(f"torch threads: {torch.get_num_threads()}; median of {REPEATS} redraws")
     print(f"{'case':38} {'old way':>10} {'explorer':>10} {'ratio':>7}")
-    one_thread = widgets._one_thread
+    one_thread = explorers.torch_threads
     for name, (explorer, change) in cases.items():
-        widgets._one_thread = contextlib.nullcontext  # the old way: torch on all its threads
+        explorers.torch_threads = lambda count: contextlib.nullcontext()  # torch's own threads
         try:
             baseline = seconds_per_redraw(explorer, change, lambda e=explorer: full_png(e.fig))
         finally:
-            widgets._one_thread = one_thread
-        fast = seconds_per_redraw(explorer, change, explorer.renderer.png)
+            explorers.torch_threads = one_thread
+        fast = seconds_per_redraw(explorer, change, explorer.png)
         print(f"{name:38} {baseline * 1000:7.1f} ms {fast * 1000:7.1f} ms {baseline / fast:6.1f}x")
 
 

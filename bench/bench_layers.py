@@ -24,7 +24,7 @@ from bench_training import CONVNET_TRAIN_FLOP, matmul_gflops  # noqa: E402
 
 from lecture_utils.models import ConvNet  # noqa: E402
 from lecture_utils.settings import CNN_SETTINGS  # noqa: E402
-from lecture_utils.speed import prepare_model  # noqa: E402
+from lecture_utils.speed import use_fast_layout  # noqa: E402
 
 BATCH = CNN_SETTINGS["batch_size"]
 
@@ -65,7 +65,7 @@ def time_convolution(layer: torch.nn.Conv2d, x: torch.Tensor, report: Callable) 
 def main() -> None:
     torch.manual_seed(0)
     model = ConvNet()
-    prepare_model(model)
+    use_fast_layout(model)
     images = torch.rand(BATCH, 1, 28, 28)
     labels = torch.randint(0, 26, (BATCH,))
     matmul = matmul_gflops()

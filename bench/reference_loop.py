@@ -11,8 +11,9 @@ This file behaves like the loop in the lecture notes (shared/reference/lecture-n
   loader.
 
 Only timers are added around the training pass and the two evaluations. From `lecture_utils`
-it takes only the settings (learning rate and momentum of notebooks 04 and 05); importing
-the package tunes nothing (training does, when it starts), so the reference gets no help.
+it takes only the models (the lecture's, as the notes define them), the data set's constants
+and the settings (learning rate and momentum of notebooks 04 and 05); importing the package
+tunes nothing (training does, when it starts), so the reference gets no help.
 Run it as a script to time one epoch:
 
     python bench/reference_loop.py --model ConvNet
@@ -32,66 +33,19 @@ import torch
 from torch import nn, optim
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lecture_utils import models  # noqa: E402
+from lecture_utils.data.dataset import N_CLASSES, VALID_LABELS  # noqa: E402
 from lecture_utils.settings import CNN_SETTINGS  # noqa: E402
 
-N_CLASSES = 26
-ABSENT_CLASSES = (9, 25)  # J and Z need motion: the data set has no images of them
-PRESENT_CLASSES = tuple(c for c in range(N_CLASSES) if c not in ABSENT_CLASSES)
 FULL_TRAIN, FULL_VAL = 27_455, 7_172
-
-
-class LogisticRegression(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pipeline = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, N_CLASSES))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pipeline(x)
-
-
-class SmallConvNet(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pipeline = nn.Sequential(
-            nn.Conv2d(1, 4, 5),
-            nn.ReLU(),
-            nn.Flatten(),
-            nn.Linear(4 * 24 * 24, N_CLASSES),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pipeline(x)
-
-
-class ConvNet(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pipeline = nn.Sequential(
-            nn.Conv2d(1, 100, 5),
-            nn.MaxPool2d(2, 2),
-            nn.ReLU(),
-            nn.Conv2d(100, 50, 3),
-            nn.MaxPool2d(2, 2),
-            nn.ReLU(),
-            nn.Conv2d(50, 50, 3),
-            nn.MaxPool2d(2, 2),
-            nn.ReLU(),
-            nn.Flatten(),
-            nn.Linear(50, N_CLASSES),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pipeline(x)
-
-
-MODELS = {cls.__name__: cls for cls in (LogisticRegression, SmallConvNet, ConvNet)}
+MODELS = {name: getattr(models, name) for name in ("LogisticRegression", "SmallConvNet", "ConvNet")}
 
 
 def random_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """`n` random float32 images (n, 1, 28, 28) in [0, 1], labels drawn from the 24 real letters."""
     generator = torch.Generator().manual_seed(seed)
     X = torch.rand((n, 1, 28, 28), generator=generator)
-    present = torch.tensor(PRESENT_CLASSES)
+    present = torch.tensor(VALID_LABELS)
     y = present[torch.randint(len(present), (n,), generator=generator)]
     return X, y
 

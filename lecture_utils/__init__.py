@@ -1,103 +1,63 @@
 """Helpers for the lecture "Convolutional Neural Networks and Image Classification".
 
-This is the flat API the notebooks import in one statement. The modules behind it:
+The notebooks import this flat API in one statement. The modules behind it:
 
-- the lesson: `settings` (epochs, learning rates, seed), `alphabet` (the 26 letters),
-  `models` (the three classifiers), `training` (the lesson's `train_epoch` and `evaluate`,
-  and `train` around them), `kernels` (hand-made line kernels, convolution as a matrix),
-  `analysis` (receptive fields, weight counts, shifted images);
+- the lesson: `settings` (epochs, learning rates, seed), `models` (the three classifiers),
+  `kernels` (hand-made line kernels, convolution as a matrix), `training` (the lesson's
+  `train_epoch` and `evaluate`, and `train` around them), `analysis` (layer outputs,
+  receptive fields, weight counts, shifted images, torchsummary's table);
 - around training: `inputs` (checks of what `train` and `evaluate` are given), `monitor`
-  (progress bar, running curve, Stop), `threads` (CPU thread count), `speed` (memory layout
-  and allocator), `device` (CPU, CUDA or MPS), `runlog` (`make lecture`'s table);
-- the lecture's checks: `claims` (`check_claim`), `exercises` (`check_exercise`);
-- saved models: `checkpoints` (save and load one model, all or nothing), `results` (the
-  lecture's saved runs, trained when missing);
-- data: `data/` (real data, the stand-in, own folders, the cache), `report` (the banner);
-- figures: `plotting`, `network_plots`, `widgets` (explorers), `quick_png` (their fast
-  redraw), `inspection` (torchsummary's table).
+  (progress bar, running curve, Stop, divergence), `speed` (thread count, memory layout,
+  allocator), `device` (CPU, CUDA or MPS), `runlog` (`make lecture`'s table) and
+  `environment` (every `LECTURE_*` variable, read and checked);
+- checks and saved work: `claims` (`check_claim`), `exercises` (`check_exercise`),
+  `saved_models` (a trained model in the cache, loaded all or nothing; the lecture's runs);
+- `data/`: `dataset` (what Sign Language MNIST is), `sources` (which data, and the banner),
+  `download` (the pinned real files), `csv_format`, `synthetic` (the offline stand-in),
+  `cache` (folders, atomic writes, the lock) and `__main__` (`make data`);
+- `figures/`: `style` (what every figure shares), `lesson` (the lesson's plots), `networks`
+  (inside the models) and `explorers` (the interactive ones).
+
+State kept between calls, each a documented cache: `data/sources._latest` (the latest load,
+which `data_source()` returns), `data/sources._fallback` (why auto mode fell back),
+`data/synthetic._glyph_bank` (the rendered letters), `speed._trial_choice` (the thread count
+training chose) and `speed.keep_freed_memory` (the allocator setting, applied once).
 """
 
-from .alphabet import ALPHABET
-from .analysis import accuracy_under_shifts, dense_equivalent, receptive_fields, shift_images
-from .checkpoints import save_trained
+from .analysis import (
+    accuracy_under_shifts,
+    dense_equivalent,
+    receptive_fields,
+    shift_images,
+    summary,
+)
 from .claims import check_claim
-from .data import load_sign_mnist, sign_mnist_csv
+from .data import data_source, load_sign_mnist, show_data_source, sign_mnist_csv
+from .data.dataset import ALPHABET
 from .device import default_device
 from .exercises import check_exercise
-from .inspection import summary
-from .kernels import KERNEL_NAMES, convolution_matrix, line_kernels
-from .models import ConvNet, LogisticRegression, SmallConvNet
-from .network_plots import (
-    plot_dense_equivalent,
-    plot_kernel_comparison,
-    plot_layer_features,
-    plot_receptive_fields,
-    plot_shift_robustness,
-)
-from .plotting import (
+from .figures import (
+    activation_explorer,
+    kernel_explorer,
     plot_confusion,
+    plot_dense_equivalent,
     plot_feature_maps,
     plot_history,
+    plot_kernel_comparison,
     plot_kernels,
+    plot_layer_features,
     plot_letter_frequencies,
     plot_model_comparison,
+    plot_receptive_fields,
+    plot_shift_robustness,
     show_image,
     show_images,
 )
-from .report import data_name, on_real_data, show_data_source
-from .results import results_table, saved_model
+from .kernels import KERNEL_NAMES, convolution_matrix, line_kernels
+from .models import ConvNet, LogisticRegression, SmallConvNet
+from .monitor import TrainingDiverged
+from .saved_models import results_table, save_trained, saved_model
 from .settings import BASELINE_SETTINGS, CNN_SETTINGS, LONGER_CNN_SETTINGS, SEED
-from .training import Evaluation, History, TrainingDiverged, evaluate, train, train_epoch
-from .widgets import activation_explorer, kernel_explorer
+from .training import Evaluation, History, evaluate, train, train_epoch
 
-__all__ = [
-    "ALPHABET",
-    "BASELINE_SETTINGS",
-    "CNN_SETTINGS",
-    "KERNEL_NAMES",
-    "LONGER_CNN_SETTINGS",
-    "SEED",
-    "ConvNet",
-    "Evaluation",
-    "History",
-    "LogisticRegression",
-    "SmallConvNet",
-    "TrainingDiverged",
-    "accuracy_under_shifts",
-    "activation_explorer",
-    "check_claim",
-    "check_exercise",
-    "convolution_matrix",
-    "data_name",
-    "default_device",
-    "dense_equivalent",
-    "evaluate",
-    "kernel_explorer",
-    "line_kernels",
-    "load_sign_mnist",
-    "on_real_data",
-    "plot_confusion",
-    "plot_dense_equivalent",
-    "plot_feature_maps",
-    "plot_history",
-    "plot_kernel_comparison",
-    "plot_kernels",
-    "plot_layer_features",
-    "plot_letter_frequencies",
-    "plot_model_comparison",
-    "plot_receptive_fields",
-    "plot_shift_robustness",
-    "receptive_fields",
-    "results_table",
-    "save_trained",
-    "saved_model",
-    "shift_images",
-    "show_data_source",
-    "show_image",
-    "show_images",
-    "sign_mnist_csv",
-    "summary",
-    "train",
-    "train_epoch",
-]
 __version__ = "0.1.0"

@@ -1,11 +1,5 @@
-"""Check what `train` and `evaluate` are given, before any work, and say what was expected.
-
-Without these checks a mismatch surfaces as a raw torch error in the middle of an epoch (more
-images than labels), only after a whole epoch (more labels than images), or never (a model
-with 24 outputs trains on letters 24 and 25 without complaint until a batch holds one).
-"""
-
-from __future__ import annotations
+"""Check what `train` and `evaluate` are given, before any batch, and say what was expected:
+unchecked, a mismatch fails mid-epoch in torch's words, or never (a model with 24 outputs)."""
 
 import math
 from numbers import Integral, Real
@@ -13,77 +7,23 @@ from numbers import Integral, Real
 import torch
 from torch import nn
 
-from .alphabet import N_CLASSES
+from .data.dataset import IMAGE_SIZE, N_CLASSES
 from .device import model_device
 
-IMAGE_SHAPE = (1, 28, 28)
+Data = tuple[torch.Tensor, torch.Tensor]
+WHOLE = (lambda value: isinstance(value, Integral) and value >= 1, "a whole number of at least 1")
+# Each numeric setting: the test its value must pass, and the rule that the error states.
+RULES = {
+    "epochs": WHOLE,
+    "batch_size": WHOLE,
+    "lr": (lambda value: math.isfinite(value) and value > 0, "a finite number above 0, e.g. 0.01"),
+    "momentum": (lambda value: 0 <= value < 1, "at least 0 and below 1, such as 0.9"),
+}
 
 
-def _tensor(value: object, what: str) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
-        return value
-    kind = type(value).__module__.split(".")[0] + "." + type(value).__qualname__
-    fix = " Convert it with torch.from_numpy(...)." if kind.startswith("numpy.") else ""
-    raise TypeError(f"{what} should be a torch tensor, but it is a {kind}.{fix}")
-
-
-def checked_images(X: object, what: str = "the images") -> torch.Tensor:
-    """`X` if it holds float32 images of shape (N, 1, 28, 28); else a TypeError/ValueError."""
-    X = _tensor(X, what)
-    shape = tuple(X.shape)
-    if len(shape) == 3 and shape[1:] == IMAGE_SHAPE[1:]:
-        raise ValueError(
-            f"{what} have shape {shape}, without the channel axis; expected (N, 1, 28, 28). "
-            f"Add the axis with X.unsqueeze(1)."
-        )
-    if len(shape) != 4 or shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{what} have shape {shape}; expected (N, 1, 28, 28) grey images.")
-    if X.dtype != torch.float32:
-        fix = "X.float() / 255" if not X.dtype.is_floating_point else "X.float()"
-        raise TypeError(
-            f"{what} are {X.dtype}; the models expect torch.float32. Convert them with {fix}."
-        )
-    return X
-
-
-def checked_labels(y: object, what: str = "the labels") -> torch.Tensor:
-    """`y` if it holds int64 letter numbers 0-25 of shape (N,); else a TypeError/ValueError."""
-    y = _tensor(y, what)
-    if y.dim() != 1:
-        raise ValueError(f"{what} have shape {tuple(y.shape)}; expected one number per image (N,).")
-    if y.dtype != torch.int64:
-        raise TypeError(
-            f"{what} are {y.dtype}; cross-entropy expects torch.int64 class numbers. "
-            f"Convert them with y.long()."
-        )
-    if len(y) and (int(y.min()) < 0 or int(y.max()) >= N_CLASSES):
-        raise ValueError(
-            f"{what} run from {int(y.min())} to {int(y.max())}; expected letter numbers "
-            f"0 to {N_CLASSES - 1}."
-        )
-    return y
-
-
-def checked_data(model: nn.Module, data: object, what: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The pair (images, labels) of `data`, checked and moved to the model's device."""
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(f"{what} should be a pair (images, labels), e.g. (X_train, y_train).")
-    X = checked_images(data[0], f"the images of {what}")
-    y = checked_labels(data[1], f"the labels of {what}")
-    if len(X) != len(y):
-        raise ValueError(
-            f"{what} has {len(X)} images but {len(y)} labels; it needs as many labels as images."
-        )
-    if len(X) == 0:
-        raise ValueError(
-            f"{what} holds no images; it needs as many labels as images, at least one."
-        )
-    device = model_device(model)
-    return X.to(device), y.to(device)
-
-
-def check_model(model: object) -> None:
-    """A torch model (an instance, not its class) that has parameters."""
+def checked_inputs(model: object, data: dict[str, object], **settings: object) -> list[Data]:
+    """Each pair (images, labels) of `data`, checked and on the model's device, after checking
+    the model and `settings` (those of `RULES`, and the functions train_epoch and evaluate)."""
     if not isinstance(model, nn.Module):
         made = " (create one first, e.g. LogisticRegression())" if isinstance(model, type) else ""
         raise TypeError(f"model should be a torch model (an nn.Module); got {model!r}{made}.")
@@ -92,9 +32,58 @@ def check_model(model: object) -> None:
             f"the model {type(model).__name__} has no parameters (weights) to train or to "
             f"score with: give it a layer that learns, e.g. nn.Linear(784, {N_CLASSES})."
         )
+    for name, value in settings.items():
+        if name in RULES:
+            test, rule = RULES[name]
+            if isinstance(value, bool) or not isinstance(value, Real) or not test(value):
+                raise ValueError(f"{name} must be {rule}; got {value!r}.")
+        elif not callable(value):
+            raise TypeError(f"{name} must be a function, e.g. the lesson's {name}; got {value!r}.")
+    pairs = [_checked_pair(pair, what) for what, pair in data.items()]
+    _check_scores(model, pairs[0][0])
+    device = model_device(model)
+    return [(X.to(device), y.to(device)) for X, y in pairs]
 
 
-def check_scores(model: nn.Module, images: torch.Tensor) -> None:
+def _tensor(value: object, what: str) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        kind = f"{type(value).__module__.split('.')[0]}.{type(value).__qualname__}"
+        fix = " Convert it with torch.from_numpy(...)." if kind.startswith("numpy.") else ""
+        raise TypeError(f"{what} should be a torch tensor, but it is a {kind}.{fix}")
+    return value
+
+
+def _checked_pair(data: object, what: str) -> Data:
+    """Float32 images (N, 1, 28, 28) and as many int64 letter numbers, else the fix."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{what} should be a pair (images, labels), e.g. (X_train, y_train).")
+    images, labels = f"the images of {what}", f"the labels of {what}"
+    X, y = _tensor(data[0], images), _tensor(data[1], labels)
+    if X.shape[1:] != (1, IMAGE_SIZE, IMAGE_SIZE):
+        axis = " Add the channel axis with X.unsqueeze(1)." if X.dim() == 3 else ""
+        raise ValueError(
+            f"{images} have shape {tuple(X.shape)}; expected (N, 1, {IMAGE_SIZE}, {IMAGE_SIZE}), "
+            f"one grey channel per image.{axis}"
+        )
+    if X.dtype != torch.float32:
+        fix = "X.float()" if X.dtype.is_floating_point else "X.float() / 255"
+        raise TypeError(f"{images} are {X.dtype}; the models expect torch.float32. Use {fix}.")
+    if y.dim() != 1:
+        raise ValueError(f"{labels} have shape {tuple(y.shape)}; expected one per image (N,).")
+    if y.dtype != torch.int64:
+        raise TypeError(f"{labels} are {y.dtype}; cross-entropy expects torch.int64. Use y.long().")
+    if len(y) and not 0 <= int(y.min()) <= int(y.max()) < N_CLASSES:
+        low, high = int(y.min()), int(y.max())
+        raise ValueError(f"{labels} run from {low} to {high}; expected 0 to {N_CLASSES - 1} (A-Z).")
+    if len(X) != len(y) or len(X) == 0:
+        raise ValueError(
+            f"{what} has {len(X)} images and {len(y)} labels; it needs as many labels as images, "
+            f"at least one."
+        )
+    return X, y
+
+
+def _check_scores(model: nn.Module, images: torch.Tensor) -> None:
     """The model must give one row of 26 scores per image: tried on the first image."""
     was_training = model.training
     try:
@@ -103,41 +92,11 @@ def check_scores(model: nn.Module, images: torch.Tensor) -> None:
     finally:
         model.train(was_training)
     if not isinstance(scores, torch.Tensor):
-        raise TypeError(
-            f"the model returns a {type(scores).__name__}, not a tensor of scores: its forward "
-            f"should return one row of {N_CLASSES} scores per image."
-        )
-    if scores.dim() == 2 and len(scores) == 1 and scores.shape[1] != N_CLASSES:
+        kind = type(scores).__name__
+        raise TypeError(f"the model returns a {kind}, not a tensor of scores, one row per image.")
+    if scores.shape != (1, N_CLASSES):
         raise ValueError(
-            f"the model gives {scores.shape[1]} scores per image; the lecture's data has "
-            f"{N_CLASSES} letters (A-Z): make its last layer output {N_CLASSES}."
+            f"the model gives scores of shape {tuple(scores.shape)} for one image; expected "
+            f"(1, {N_CLASSES}), a score for each of the {N_CLASSES} letters (A-Z): make its last "
+            f"layer output {N_CLASSES}."
         )
-    if tuple(scores.shape) != (1, N_CLASSES):
-        raise ValueError(
-            f"the model turns one image into an output of shape {tuple(scores.shape)}; "
-            f"expected (1, {N_CLASSES}), one row of {N_CLASSES} scores per image."
-        )
-
-
-def check_callable(**functions: object) -> None:
-    """Each value must be a function (train_epoch, evaluate)."""
-    for name, function in functions.items():
-        if not callable(function):
-            raise TypeError(
-                f"{name} should be a function, such as the lesson's {name}; got {function!r}."
-            )
-
-
-def check_whole(**values: object) -> None:
-    """Each value must be a whole number of at least 1 (epochs, batch sizes)."""
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}.")
-
-
-def check_rates(lr: float, momentum: float) -> None:
-    """A finite positive learning rate and a momentum in [0, 1)."""
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number above 0, such as 0.01; got {lr!r}.")
-    if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be at least 0 and below 1, such as 0.9; got {momentum!r}.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .alphabet import N_CLASSES
+from .data.dataset import N_CLASSES
 
 
 class LogisticRegression(nn.Module):

@@ -1,22 +1,15 @@
-"""A log of training runs for `make lecture`'s summary table, kept out of the notebooks.
-
-`make lecture` points `LECTURE_RUN_LOG` at a file before it starts each notebook's kernel;
-`train` then appends one JSON line per run (model, threads, seconds, validation accuracy).
-Students never see it: without the variable nothing is written.
-"""
-
-from __future__ import annotations
+"""A log of training runs for `make lecture`'s table: one JSON line per `train`, appended to the
+file `LECTURE_RUN_LOG` names (`make lecture` sets it; unset, nothing is written)."""
 
 import json
-import os
 from pathlib import Path
 
-ENV_VAR = "LECTURE_RUN_LOG"
+from .environment import run_log
 
 
 def log_run(**fields: object) -> None:
     """Append one run's fields to the file named by `LECTURE_RUN_LOG`, if it is set."""
-    path = os.environ.get(ENV_VAR)
+    path = run_log()
     if path:
         with open(path, "a", encoding="utf-8") as file:
             file.write(json.dumps(fields, default=str, sort_keys=True) + "\n")

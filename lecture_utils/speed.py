@@ -1,63 +1,99 @@
-"""Settings that make small-batch training on a laptop CPU several times faster.
+"""Make training fast on a laptop CPU: torch's thread count, the memory layout, glibc's allocator
+(measured by `bench/bench_training.py --allocator` and `bench/bench_lecture.py`)."""
 
-Both are applied when training or evaluation starts (`prepare_model`), never at import:
-* glibc hands large freed buffers back to the operating system after every batch, and asking
-  for them again costs small models a factor of 2-3 (measured on a 2-core machine, see bench/);
-  raising glibc's mmap and trim thresholds keeps that memory in the process instead. This
-  setting is process-wide and stays on once made.
-* Models that max-pool run on a CPU in the channels-last layout, where pooling is about 10x
-  faster; the model's weights are converted in place, the inputs follow them.
-"""
-
-from __future__ import annotations
-
+import contextlib
+import copy
 import ctypes
-import ctypes.util
+import functools
+import os
 import platform
+import statistics
+import timeit
+from collections.abc import Iterator
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from .device import model_device
+from .environment import thread_count
 
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-_KEEP_BYTES = 256 * 1024 * 1024
+SMALL_BATCH = 10_000_000  # multiply-adds per batch below which one thread is as fast as more
+TRIAL_STEPS = 3  # timed training steps per thread count, after one to warm up
 
-_tuned = False
+# A cache: the thread count the latest training trial found faster, which evaluations reuse.
+_trial_choice: int | None = None
 
 
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed buffers below 256 MiB for reuse; returns whether it applied.
-
-    Process-wide: it holds for every later allocation of this Python process, not only for
-    the lecture's, and is never undone."""
-    global _tuned
-    if _tuned:
-        return True
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
+@contextlib.contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run torch on `count` CPU threads inside the block; the caller's count comes back after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    _tuned = bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, 2 * _KEEP_BYTES)
-    )
-    return _tuned
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
-def fast_memory_format(model: nn.Module) -> torch.memory_format:
-    """Channels-last for models that max-pool on a CPU, the usual layout otherwise."""
+def multiply_adds(model: nn.Module, example: torch.Tensor) -> int:
+    """Multiply-adds (half the FLOP torch counts) to score one image like `example`."""
+    twin = copy.deepcopy(model).eval()  # a copy: the model's mode and statistics stay as they are
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        twin(example[:1])
+    return counter.get_total_flops() // 2
+
+
+def pick_threads(
+    model: nn.Module, images: torch.Tensor, batch_size: int, labels: torch.Tensor | None = None
+) -> int:
+    """Torch's thread count for batches of `batch_size`: `LECTURE_THREADS` when set; the caller's
+    off the CPU; one for batches under `SMALL_BATCH` multiply-adds; else, to train (`labels`
+    given), the faster of one and all cores over a few steps, and to evaluate that choice."""
+    global _trial_choice
+    affinity = getattr(os, "sched_getaffinity", None)  # the cores this process may use
+    cores = len(affinity(0)) if affinity else os.cpu_count() or 1
+    fixed = thread_count(cores)
+    if fixed is not None:
+        return fixed
+    if model_device(model).type != "cpu":
+        return torch.get_num_threads()  # the CPU only feeds the accelerator
+    if multiply_adds(model, images) * batch_size < SMALL_BATCH:
+        return 1
+    if labels is None:
+        return _trial_choice or 1
+    trial = copy.deepcopy(model).train()  # its gradients must not reach the model
+    images, labels = images[:batch_size], labels[:batch_size]
+
+    def step() -> None:
+        trial.zero_grad()
+        F.cross_entropy(trial(images), labels).backward()
+
+    seconds = {}
+    for count in {1, max(1, min(torch.get_num_threads(), cores))}:
+        with torch_threads(count):
+            times = timeit.repeat(step, number=1, repeat=TRIAL_STEPS + 1)[1:]
+        seconds[count] = statistics.median(times)
+    _trial_choice = min(seconds, key=seconds.__getitem__)
+    return _trial_choice
+
+
+def use_fast_layout(model: nn.Module) -> None:
+    """Convert a model that max-pools on a CPU to channels-last, in place; its inputs follow."""
     pools = any(isinstance(layer, nn.MaxPool2d) for layer in model.modules())
     if pools and model_device(model).type == "cpu":
-        return torch.channels_last
-    return torch.contiguous_format
+        model.to(memory_format=torch.channels_last)
 
 
-def prepare_model(model: nn.Module) -> None:
-    """Apply both settings above for `model`; cheap to call again."""
-    keep_freed_memory()
-    model.to(memory_format=fast_memory_format(model))
+@functools.cache  # once per process: the setting then holds for the whole process
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed buffers below 256 MiB for reuse; say so once; whether it did."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    mallopt = ctypes.CDLL("libc.so.6").mallopt
+    # -3: M_MMAP_THRESHOLD, -1: M_TRIM_THRESHOLD (glibc's malloc.h); mallopt returns 1 if done.
+    if not (mallopt(-3, 256 * 2**20) and mallopt(-1, 512 * 2**20)):
+        return False
+    print("Keeping freed memory for reuse in this process (glibc): evaluation runs faster here.")
+    return True

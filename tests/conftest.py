@@ -1,5 +1,5 @@
 """Shared test set-up: figures render off-screen, CUDA tests skip on machines without a GPU,
-and fixtures that say which data the figures should name."""
+and fixtures for the data: an empty cache, a small stand-in, a local server, the footnote."""
 
 import matplotlib
 import pytest
@@ -26,12 +26,6 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_stand_in_memory(monkeypatch):
-    """Each test starts without a stand-in kept in memory by an earlier test's unusable cache."""
-    monkeypatch.setattr(lecture_utils.data.sources, "_unsaved_stand_ins", {})
 
 
 @pytest.fixture

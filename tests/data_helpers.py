@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
 import io
 import os
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lecture_utils.data import download, sources
+from lecture_utils.data import dataset, download, sources
 from lecture_utils.data.csv_format import HEADER
 from lecture_utils.data.synthetic import generate, split_seed
 
@@ -65,9 +66,23 @@ def isolate(monkeypatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(download, "STALL_S", 0.5)
     monkeypatch.setattr(download, "TRIES", 2)
     monkeypatch.setattr(download, "BACKOFF_S", 0.01)
-    monkeypatch.setattr(sources, "_latest", None)
-    monkeypatch.setattr(sources, "_auto_fallbacks", {})
+    monkeypatch.setattr(sources, "_latest", None)  # as in a new process
+    monkeypatch.setattr(sources, "_fallback", "")
     return cache
+
+
+def serve_splits(monkeypatch, server, sizes: dict[str, int], seed: int = 0) -> dict[str, bytes]:
+    """Let ``server`` serve small CSV files of both splits, pinned as the real data's."""
+    bodies = {s: csv_bytes(*small_split(s, n=n, seed=seed)) for s, n in sizes.items()}
+    for split, body in bodies.items():
+        server.files[dataset.FILE_NAMES[split]] = body
+    monkeypatch.setattr(dataset, "BLOB_IDS", {s: blob_id(b) for s, b in bodies.items()})
+    return bodies
+
+
+def blob_id(body: bytes) -> str:
+    """The git blob id of a file holding ``body`` (what git hash-object prints)."""
+    return hashlib.sha1(f"blob {len(body)}\0".encode() + body).hexdigest()
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -142,9 +157,8 @@ class CsvServer:
 
     Modes: ok, slow (ok, in small delayed pieces), 404, 500, flaky (500 once, then ok),
     truncated (Content-Length larger than the body, then close), drop (hang up without an
-    answer), html (an error page with
-    status 200), html-as-text (the same page labelled text/plain), stall (no answer until
-    the test ends or 5 s pass), stall-after-5k (the first 5 KB, then nothing, likewise).
+    answer), html (a login page with status 200), stall (no answer until the test ends or
+    5 s pass), stall-after-5k (the first 5 KB, then nothing, likewise).
     """
 
     def __init__(self) -> None:
@@ -201,10 +215,9 @@ class CsvServer:
             self._release.wait(5.0)
             h.close_connection = True
             return
-        if mode in ("html", "html-as-text"):
+        if mode == "html":
             page = b"<!DOCTYPE html><html><body><h1>Sign in to continue</h1></body></html>"
-            kind = "text/html; charset=utf-8" if mode == "html" else "text/plain"
-            self._send(h, page, kind)
+            self._send(h, page, "text/html; charset=utf-8")
             return
         if mode == "truncated":
             h.send_response(200)

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from data_helpers import csv_bytes, small_split, write_csv
 
-from lecture_utils.data import DataError, csv_format, read_sign_mnist_csv
+from lecture_utils.data import DataError
+from lecture_utils.data.csv_format import HEADER, read_sign_mnist_csv, write_sign_mnist_csv
 
-HEADER_LINE = ",".join(csv_format.HEADER)
+HEADER_LINE = ",".join(HEADER)
 
 
 def _row(label: int = 3, pixel: int = 7) -> list[str]:
@@ -56,7 +57,7 @@ def test_pixel_positions_map_row_major(tmp_path):
 
 
 MALFORMED = {
-    "empty file": ("", ["line 1", "empty file"]),
+    "empty file": ("", ["line 1, column 1", "expected 'label' here, found ''"]),
     "wrong first header": (
         _lines(_row()).replace("label,", "lable,", 1),
         ["line 1, column 1", "expected 'label'", "found 'lable'"],
@@ -90,7 +91,7 @@ MALFORMED = {
         ["line 2, column 'pixel784'", "pixel value 256 is out of range", "0..255"],
     ),
     "negative pixel": (_lines(_with(1, "-1")), ["line 2, column 'pixel1'", "pixel value -1"]),
-    "label J": (_lines(_row(label=9)), ["line 2, column 'label'", "label 9 (J) is not allowed"]),
+    "label J": (_lines(_row(label=9)), ["line 2, column 'label'", "label 9 is out", "without 9"]),
     "label 25": (_lines(_row(), _row(label=25)), ["line 3, column 'label'", "label 25", "0..24"]),
     "negative label": (
         _lines(_row(label=-2)),
@@ -142,30 +143,23 @@ def test_a_byte_order_mark_does_not_hide_later_errors(tmp_path):
 
 
 @pytest.mark.parametrize("rows_after", [1, 100], ids=["short file", "beyond csv's field limit"])
-def test_an_unbalanced_quote_names_file_and_line(tmp_path, rows_after):
+def test_an_unbalanced_quote_names_file_line_and_column(tmp_path, rows_after):
     path = tmp_path / "quote.csv"
     path.write_text(_lines(_row(), _row(), _with(3, '"7'), *[_row()] * rows_after))
     with pytest.raises(DataError) as info:
         read_sign_mnist_csv(path)
-    message = str(info.value)
-    assert message.startswith(f"{path}: line 4:") and "double quote" in message, message
+    assert str(info.value) == f"""{path}: line 4, column 'pixel3': '"7' is not an integer"""
 
 
-@pytest.mark.parametrize(
-    ("pack", "word"),
-    [(gzip.compress, "gzip"), (lambda data: _zipped(data), "zip archive")],
-    ids=["gzip", "zip"],
-)
-def test_a_compressed_file_named_csv_says_what_it_is_and_how_to_fix_it(tmp_path, pack, word):
+@pytest.mark.parametrize("pack", [gzip.compress, lambda data: _zipped(data)], ids=["gzip", "zip"])
+def test_a_compressed_file_named_csv_is_refused_by_its_header_in_a_short_message(tmp_path, pack):
     path = tmp_path / "sign_mnist_train.csv"
     path.write_bytes(pack(csv_bytes(*small_split("train", n=3))))
     with pytest.raises(DataError) as info:
         read_sign_mnist_csv(path)
     message = str(info.value)
-    assert word in message and message.startswith(str(path)), message
+    assert message.startswith(f"{path}: line 1, column 1: header must be"), message
     assert message.isprintable() and len(message) < 300, message  # no binary garbage
-    if word == "gzip":
-        assert "gunzip" in message
 
 
 def _zipped(data: bytes) -> bytes:
@@ -200,9 +194,33 @@ def test_written_files_read_back_with_pandas_and_with_the_checker(tmp_path):
     images, labels = small_split("test", n=30)
     path = tmp_path / "out.csv"
     with path.open("wb") as f:
-        csv_format.write_sign_mnist_csv(f, images, labels)
+        write_sign_mnist_csv(f, images, labels)
     assert path.read_bytes() == csv_bytes(images, labels)  # the real files' exact format
     table = pd.read_csv(path)
-    assert list(table.columns) == list(csv_format.HEADER)
+    assert list(table.columns) == list(HEADER)
     np.testing.assert_array_equal(table.to_numpy()[:, 0], labels)
     np.testing.assert_array_equal(read_sign_mnist_csv(path)[0], images)
+
+
+def test_a_large_file_with_a_bad_value_at_its_end_names_that_line(tmp_path):
+    images, labels = small_split("train", n=3000, seed=3)
+    lines = csv_bytes(images, labels).decode().splitlines()
+    lines[-1] = lines[-1].rsplit(",", 1)[0] + ",256"
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="line 3001, column 'pixel784': pixel value 256 is out"):
+        read_sign_mnist_csv(path)
+
+
+def test_the_parse_needs_less_memory_than_an_int64_table_of_the_file(tmp_path):
+    """Own data files may be large: the parse must not hold the file as int64 (8x the images)."""
+    import tracemalloc
+
+    path = write_csv(tmp_path / "t.csv", *small_split("train", n=3000, seed=3))
+    tracemalloc.start()
+    try:
+        images, _ = read_sign_mnist_csv(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * images.nbytes

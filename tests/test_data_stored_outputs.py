@@ -11,7 +11,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 STORED = sorted(NOTEBOOKS.glob("*.ipynb"))
 LIVE = sorted((NOTEBOOKS / "live").glob("*.ipynb"))
-BANNER_START = "**Data: "  # what lecture_utils.report.show_data_source displays
+BANNER_START = "**Data: "  # what lecture_utils.data.show_data_source displays
 LOAD_NOTICE = re.compile(r"Sign Language MNIST (train|test): [\d,]+ images from")
 
 
@@ -38,8 +38,9 @@ def _banners(path: Path) -> list[str]:
     ]
 
 
-def test_there_are_notebooks_to_check():
-    assert len(STORED) == 6 and len(LIVE) == 6
+def test_every_source_has_a_stored_notebook_and_a_live_copy_to_check():
+    sources = sorted(p.stem for p in (NOTEBOOKS / "src").glob("*.py"))
+    assert sources and [p.stem for p in STORED] == sources == [p.stem for p in LIVE]
 
 
 @pytest.mark.parametrize("path", STORED, ids=lambda p: p.stem)
@@ -53,7 +54,7 @@ def test_no_stored_output_shows_a_warning_a_url_or_a_load_notice(path):
         for text in _texts(output):
             assert "WARNING" not in text, f"{path.name}: {text[:300]}"
             assert "http" not in text, f"{path.name}: {text[:300]}"
-            # what DataSource.describe() says: `make data` prints it, notebooks do not
+            # what `make data` prints for each split; notebooks do not
             assert not LOAD_NOTICE.search(text), f"{path.name}: {text[:300]}"
 
 

@@ -1,14 +1,13 @@
 import pytest
 import torch
 
-from lecture_utils import device as device_module
 from lecture_utils.device import default_device, model_device
 
 
 @pytest.fixture
 def no_accelerators(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(device_module, "_mps_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     monkeypatch.delenv("LECTURE_DEVICE", raising=False)
 
 
@@ -19,12 +18,12 @@ def test_without_accelerators_the_cpu_is_chosen(no_accelerators):
 def test_cuda_is_preferred_over_mps(monkeypatch):
     monkeypatch.delenv("LECTURE_DEVICE", raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(device_module, "_mps_available", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
     assert default_device() == torch.device("cuda")
 
 
 def test_mps_is_chosen_when_there_is_no_cuda(no_accelerators, monkeypatch):
-    monkeypatch.setattr(device_module, "_mps_available", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
     assert default_device() == torch.device("mps")
 
 
@@ -35,14 +34,12 @@ def test_environment_variable_overrides_the_choice(monkeypatch):
 
 
 @pytest.mark.parametrize("value", ["tpu", "cuda:", "cuda:x", "mps:0", "cpu:1"])
-def test_a_device_name_that_is_not_one_names_the_variable_and_lists_the_valid_ones(
+def test_a_device_name_that_is_not_one_names_the_variable_and_the_valid_ones(
     no_accelerators, monkeypatch, value
 ):
     monkeypatch.setenv("LECTURE_DEVICE", value)
     with pytest.raises(
-        ValueError,
-        match=rf"^LECTURE_DEVICE='{value}' is not a device name"
-        r".*cpu, cuda, mps.*Available here: cpu",
+        ValueError, match=rf"^LECTURE_DEVICE='{value}' is not a device name: use cpu, cuda, "
     ):
         default_device()
 
@@ -52,16 +49,6 @@ def test_unavailable_device_says_what_is_available(no_accelerators, monkeypatch)
     with pytest.raises(
         ValueError,
         match=r"^LECTURE_DEVICE='cuda' asks .* Available here: cpu\. Unset LECTURE_DEVICE",
-    ):
-        default_device()
-
-
-def test_cuda_index_beyond_the_devices_is_refused(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    monkeypatch.setenv("LECTURE_DEVICE", "cuda:3")
-    with pytest.raises(
-        ValueError, match=r"^LECTURE_DEVICE='cuda:3': this machine has 1 CUDA device"
     ):
         default_device()
 

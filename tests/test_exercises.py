@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from lesson_cells import code_cells
+from lesson_cells import SOURCES, code_cells
 from torch import nn
 
 from lecture_utils.exercises import CHECKS, check_exercise
@@ -24,19 +24,17 @@ def _blocks(path: Path) -> list[str]:
 
 
 def _exercises_in_notebooks() -> dict[str, str]:
-    """Exercise name -> the notebook cell that checks it, for notebooks 01-06."""
+    """Exercise name -> the notebook cell that checks it, for every notebook."""
     cells = {}
-    for stem in ("01", "02", "03", "04", "05", "06"):
+    for stem in sorted(path.name[:2] for path in SOURCES.glob("*.py")):
         for cell in code_cells(stem):
             for name in CALL.findall(cell):
                 cells[name] = cell
     return cells
 
 
-def test_notebooks_02_to_06_each_have_an_exercise_and_every_exercise_a_check():
-    names = _exercises_in_notebooks()
-    assert {name[:2] for name in names} == {"02", "03", "04", "05", "06"}
-    assert set(names) == set(CHECKS)
+def test_every_exercise_a_notebook_names_has_a_check_and_every_check_is_named_by_a_notebook():
+    assert set(_exercises_in_notebooks()) == set(CHECKS)
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
@@ -168,20 +166,13 @@ WRONG = {
     "02-parameters": [
         (3 * 64 * 64 * 26, "each letter also has a bias"),
         (64 * 64 * 26 + 26, "a colour pixel holds three values"),
-        (64 * 64 * 26, "a colour pixel holds three values, and each letter a bias"),
-        (3 * 28 * 28 * 26 + 26, "28 x 28 images"),
         (28 * 28 * 26 + 26, "28 x 28 grey images"),
-        (3 * 64 * 64 * 24 + 24, "one output per letter"),
-        (3 * 64 * 64, "number of input values"),
-        (3 * 64 * 64 * 27, "one bias per letter, not per input"),
         (1000, "count one weight per (input value, letter) pair"),
         (319_514.5, "a whole number"),
         ("319514", "without quotes"),
         ([3 * 64 * 64, 26], "holds 2 numbers"),
     ],
     "02-accuracy": [
-        (lambda scores, labels: 0.0, "one value for batches whose accuracies differ"),
-        (lambda scores, labels: 0.5, "one value for batches whose accuracies differ"),
         (
             lambda scores, labels: (scores.argmax(dim=1) == labels).sum(),
             "this looks like a count of correct images; divide by the batch size",
@@ -194,23 +185,22 @@ WRONG = {
             lambda scores, labels: (scores.argmax(dim=0) == labels).float().mean(),
             "this looks like an accuracy over the wrong axis",
         ),
-        (
-            lambda scores, labels: (scores.argmax(dim=1) == labels).sum() / 26,
-            "a count divided by the 26 letters",
-        ),
-        (lambda scores, labels: 1 - _accuracy(scores, labels), "the share of wrong answers"),
         (lambda scores, labels: (scores.argmax(dim=1) == labels).float(), "holds 26 numbers"),
-        (lambda scores, labels: (scores.argmax(dim=1) == labels).mean(), "use .float()"),
-        (lambda scores, labels: _accuracy(scores, labels) * 3, "between 0 and 1"),
+        (lambda scores, labels: (scores.argmax(dim=1) == labels).mean(), "Got: Bool"),
+        (lambda scores, labels: _accuracy(scores, labels) * 3, "which is not the share"),
         (lambda scores, labels: _accuracy(scores, labels) + 0.1, "which is not the share"),
+        (lambda scores, labels: 0.5, "which is not the share"),
         (lambda scores, labels: 1 / 0, "raised an error when called with a batch of 26 images"),
         (0.5, "give your function itself"),
     ],
     "03-stride": [
-        (_loop_without_stride, "your output is that of stride 1"),
-        (lambda image, kernel, stride: _conv(image, kernel, 2), "that of stride 2"),
-        (lambda image, kernel, stride: _conv(image, kernel, stride).T, "swapped"),
-        (lambda image, kernel, stride: _conv(image, kernel.flip(0, 1), stride), "flipped"),
+        (_loop_without_stride, "has shape (8, 9); count the positions"),
+        (lambda image, kernel, stride: _conv(image, kernel, 2), "stride 3 your output has shape"),
+        (lambda image, kernel, stride: _conv(image, kernel, stride).T, "has shape (5, 4)"),
+        (
+            lambda image, kernel, stride: _conv(image, kernel.flip(0, 1), stride),
+            "the shape is right but the values differ",
+        ),
         (_stride_but_patches_not_moved, "the shape is right but the values differ"),
         (
             lambda image, kernel, stride: _conv(image, kernel, stride)[:-1, :-1],
@@ -224,13 +214,9 @@ WRONG = {
         ((26, 26, 8), "channels first"),
         ((8, 26), "give three numbers: (channels, height, width)"),
         ((8, 28, 28), "that would need padding"),
-        ((8, 25, 25), "count the positions where the kernel fits"),
-        ((8, 24, 24), "a 5 x 5 kernel"),
-        ((1, 26, 26), "each of the eight kernels gives its own output channel"),
-        ((3, 26, 26), "the third is the kernel size"),
+        ((8, 25, 25), "count the kernel's positions"),
         ((1, 8, 26, 26), "without the batch axis"),
-        ((8, 27, 27), "the channels are right"),
-        ((4, 26, 26), "height and width are right"),
+        ((8, 27, 27), "one output channel per kernel"),
         ((2, 2, 2), "one output channel per kernel"),
         (8 * 26 * 26, "give three numbers: (channels, height, width)"),
         ("(8, 26, 26)", "give three numbers"),
@@ -238,14 +224,8 @@ WRONG = {
     ],
     "04-parameters": [
         (72, "each kernel also has a bias"),
-        (73, "each kernel has its own bias"),
-        (208, "its last argument is the kernel size"),
-        (200, "its last argument is the kernel size"),
-        (104, "SmallConvNet's convolution"),
         (10, "the layer has eight kernels"),
-        (9, "the layer has eight kernels, each with a bias"),
-        (32, "a 3 x 3 kernel has nine weights"),
-        (8 * 26 * 26, "the number of output values"),
+        (8 * 26 * 26, "these are the output values"),
         (100, "count one kernel's weights and its bias"),
         (72.5, "a whole number"),
     ],
@@ -271,16 +251,13 @@ WRONG = {
             ),
             "no Flatten or Linear",
         ),
-        (lambda: nn.Conv2d(1, 16), "raised an error while building the model"),
+        (lambda: nn.Conv2d(1, 16), "raised an error building the model"),
         (lambda: nn.Sequential, "should return the model it builds"),
     ],
     "06-receptive-field": [
         (9, "the pool counts too"),
-        (10, "each later 3 x 3 convolution adds twice as much"),
-        (12, "the last convolution adds to it too"),
-        (15, "the pool itself adds (2 - 1) pixels"),
+        (10, "later 3 x 3 layers add twice as much"),
         (18, "the pool doubles the step, not the field"),
-        (23, "a 3 x 3 layer adds 2 pixels times the step, not 3"),
         (6, "each layer adds (kernel size - 1) x the step of its input"),
         (16.5, "a whole number"),
         ("16", "without quotes"),

@@ -1,18 +1,25 @@
+"""The lesson's figures show what their captions say: titles, legends, styles, footnote."""
+
 import io
-import subprocess
-import sys
 import warnings
 
 import pandas as pd
 import pytest
 import torch
 from conftest import SYNTHETIC_NOTE
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from lecture_utils import plotting
+from lecture_utils.figures import lesson
 from lecture_utils.kernels import KERNEL_NAMES, apply_kernels, line_kernels
 from lecture_utils.models import LogisticRegression
 from lecture_utils.training import History, train
+
+
+def _table(rows: list[tuple[str, int, float | None]]) -> pd.DataFrame:
+    """A table like `results_table()`'s: indexed by model, with parameters and val_accuracy."""
+    table = pd.DataFrame(rows, columns=["model", "parameters", "val_accuracy"])
+    return table.set_index("model")
 
 
 def _texts(fig: Figure) -> list[str]:
@@ -26,7 +33,7 @@ def _images(n: int = 25):
 def test_image_grid_titles_each_image_with_its_letter(real_data):
     X, y = _images()
     y[:3] = torch.tensor([0, 10, 24])
-    fig = plotting.show_images(X, y, rows=5, cols=5)
+    fig = lesson.show_images(X, y, rows=5, cols=5)
     assert isinstance(fig, Figure)
     titles = [ax.get_title() for ax in fig.axes]
     assert len(titles) == 25 and titles[:3] == ["A", "K", "Y"]
@@ -36,31 +43,31 @@ def test_image_grid_titles_each_image_with_its_letter(real_data):
 def test_figures_of_synthetic_data_say_so(synthetic_data):
     X, y = _images()
     for fig in (
-        plotting.show_images(X, y),
-        plotting.plot_letter_frequencies(y),
-        plotting.plot_confusion(torch.eye(26, dtype=torch.int64)),
-        plotting.show_image(X[0]),
-        plotting.plot_history(_history()),
-        plotting.plot_model_comparison([{"model": "M", "parameters": 1, "val_accuracy": 0.5}]),
+        lesson.show_images(X, y),
+        lesson.plot_letter_frequencies(y),
+        lesson.plot_confusion(torch.eye(26, dtype=torch.int64), title="C"),
+        lesson.show_image(X[0], title="I"),
+        lesson.plot_history(_history()),
+        lesson.plot_model_comparison(_table([("M", 1, 0.5)])),
     ):
         assert SYNTHETIC_NOTE in _texts(fig)
 
 
 def test_letter_frequencies_use_letter_ticks_and_a_percent_axis(real_data):
     y = torch.tensor([0] * 3 + [1] * 1)
-    fig = plotting.plot_letter_frequencies(y)
+    fig = lesson.plot_letter_frequencies(y)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     assert ax.yaxis.get_major_formatter()(0.75, 0).endswith("%")
     assert ax.collections[0].get_offsets()[:2, 1].tolist() == [0.75, 0.25]
 
 
-def test_confusion_matrix_is_annotated_with_letter_ticks_and_accuracy_title(real_data):
+def test_confusion_matrix_is_annotated_with_letter_ticks_and_titled(real_data):
     confusion = torch.zeros(26, 26, dtype=torch.int64)
     confusion[0, 0], confusion[0, 1], confusion[2, 2] = 3, 1, 4
-    fig = plotting.plot_confusion(confusion)
+    fig = lesson.plot_confusion(confusion, title="After 3 epochs")
     ax = fig.axes[0]
-    assert ax.get_title() == "Confusion matrix (accuracy 87.5%)"
+    assert ax.get_title() == "After 3 epochs"
     assert [t.get_text() for t in ax.get_yticklabels()][:3] == ["A", "B", "C"]
     assert ax.get_xlabel() == "Predicted letter" and ax.get_ylabel() == "True letter"
     cell_texts = [t.get_text() for t in ax.texts]
@@ -87,7 +94,7 @@ def _legend_labels(ax) -> list[str]:
 
 
 def test_history_plot_shows_training_and_validation_loss_and_accuracy(real_data):
-    fig = plotting.plot_history(_history(running=False))
+    fig = lesson.plot_history(_history(running=False))
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_title() == "Cross-entropy loss" and acc_ax.get_title() == "Accuracy"
     assert list(loss_ax.get_lines()[1].get_ydata()) == [2.1, 1.8, 1.5]
@@ -99,7 +106,7 @@ def test_history_plot_shows_training_and_validation_loss_and_accuracy(real_data)
 def test_training_and_validation_differ_in_style_and_validation_lets_training_show(real_data):
     """Close curves must not hide each other: validation is dashed with open squares, on top."""
     for history in (_history(epochs=3), _history(epochs=1)):
-        for ax in plotting.plot_history(history).axes:
+        for ax in lesson.plot_history(history).axes:
             training, validation = ax.get_lines()[-2:]
             assert (training.get_linestyle(), training.get_marker()) == ("-", "o")
             assert (validation.get_linestyle(), validation.get_marker()) == ("--", "s")
@@ -109,22 +116,22 @@ def test_training_and_validation_differ_in_style_and_validation_lets_training_sh
 
 
 def test_a_run_of_many_epochs_leaves_out_the_running_curve(real_data):
-    fig = plotting.plot_history(_history(epochs=3))  # holds running points for every epoch
+    fig = lesson.plot_history(_history(epochs=3))  # holds running points for every epoch
     for ax in fig.axes:
         assert [line.get_label() for line in ax.get_lines()] == ["training", "validation"]
 
 
 def test_one_epoch_history_draws_the_running_curve_and_end_of_epoch_points(real_data):
     history = _history(epochs=1)
-    fig = plotting.plot_history(history)
+    fig = lesson.plot_history(history)
     for ax, metric in zip(fig.axes, ("loss", "accuracy"), strict=True):
         running, after_train, after_val = ax.get_lines()
-        assert running.get_label() == plotting.RUNNING_LABEL
+        assert running.get_label() == lesson.RUNNING_LABEL
         assert list(running.get_xdata()) == history.running_epochs  # 0.1, 0.2, ..., 1.0
         assert list(running.get_ydata()) == getattr(history, f"running_{metric}")
         assert list(after_val.get_xdata()) == [1] and after_val.get_marker() == "s"
         assert ax.get_xlim()[0] == 0 and ax.get_xlim()[1] >= 1
-        assert _legend_labels(ax) == [plotting.RUNNING_LABEL, "training", "validation"]
+        assert _legend_labels(ax) == [lesson.RUNNING_LABEL, "training", "validation"]
 
 
 def test_a_history_stopped_in_its_first_epoch_still_plots(real_data):
@@ -133,10 +140,10 @@ def test_a_history_stopped_in_its_first_epoch_still_plots(real_data):
         running_epochs=[0.1, 0.2], running_loss=[3.2, 3.1], running_accuracy=[0.05, 0.1]
     )
     for history, labels in (
-        (running_only, [plotting.RUNNING_LABEL, "training", "validation"]),
+        (running_only, [lesson.RUNNING_LABEL, "training", "validation"]),
         (History(), ["training", "validation"]),
     ):
-        fig = plotting.plot_history(history)
+        fig = lesson.plot_history(history)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # e.g. "constrained_layout not applied"
             fig.savefig(io.BytesIO(), format="png")
@@ -150,7 +157,7 @@ def test_a_one_epoch_training_run_draws_a_curve_of_ten_points(real_data):
     history = train(
         LogisticRegression(), (X, y), (X[:64], y[:64]), epochs=1, lr=0.1, progress=False
     )
-    running, after_train, after_val = plotting.plot_history(history).axes[1].get_lines()
+    running, after_train, after_val = lesson.plot_history(history).axes[1].get_lines()
     assert len(running.get_xdata()) == 10 and running.get_xdata()[-1] == 1.0
     assert list(after_val.get_ydata()) == history.val_accuracy
 
@@ -158,7 +165,7 @@ def test_a_one_epoch_training_run_draws_a_curve_of_ten_points(real_data):
 def test_accuracy_of_0_and_100_percent_is_drawn_whole_not_cut_at_the_edge(real_data):
     history = _history(epochs=3)
     history.train_accuracy[0] = 0.0
-    acc_ax = plotting.plot_history(history).axes[1]
+    acc_ax = lesson.plot_history(history).axes[1]
     training, validation = acc_ax.get_lines()
     assert max(validation.get_ydata()) == 1.0 and min(training.get_ydata()) == 0.0
     bottom, top = acc_ax.get_ylim()
@@ -168,45 +175,44 @@ def test_accuracy_of_0_and_100_percent_is_drawn_whole_not_cut_at_the_edge(real_d
 
 
 def test_model_comparison_shows_parameters_and_accuracy_per_model(real_data):
-    rows = [
-        {"model": "LogisticRegression", "parameters": 20410, "val_accuracy": 0.54},
-        {"model": "SmallConvNet", "parameters": 60030, "val_accuracy": 0.72},
-        {"model": "ConvNet", "parameters": 57676, "val_accuracy": 0.9},
-    ]
-    for table in (rows, pd.DataFrame(rows)):
-        param_ax, acc_ax = plotting.plot_model_comparison(table).axes
-        # Bars run bottom to top, so the first row is drawn last (on top).
-        assert [bar.get_width() for bar in param_ax.patches] == [57676, 60030, 20410]
-        assert [bar.get_width() for bar in acc_ax.patches] == [0.9, 0.72, 0.54]
-        assert [t.get_text() for t in param_ax.get_yticklabels()][-1] == "LogisticRegression"
-        assert [t.get_text() for t in acc_ax.texts] == ["90.0%", "72.0%", "54.0%"]
-    with pytest.raises(KeyError, match="val_accuracy"):
-        plotting.plot_model_comparison([{"model": "ConvNet", "parameters": 1}])
+    table = _table(
+        [
+            ("LogisticRegression", 20410, 0.54),
+            ("SmallConvNet", 60030, 0.72),
+            ("ConvNet", 57676, 0.9),
+        ]
+    )
+    param_ax, acc_ax = lesson.plot_model_comparison(table).axes
+    # Bars run bottom to top, so the first row is drawn last (on top).
+    assert [bar.get_width() for bar in param_ax.patches] == [57676, 60030, 20410]
+    assert [bar.get_width() for bar in acc_ax.patches] == [0.9, 0.72, 0.54]
+    assert [t.get_text() for t in param_ax.get_yticklabels()][-1] == "LogisticRegression"
+    assert [t.get_text() for t in acc_ax.texts] == ["90.0%", "72.0%", "54.0%"]
+    assert {bar.get_facecolor() for bar in acc_ax.patches} == {to_rgba("C1")}  # validation's
 
 
-def test_model_comparison_reads_the_results_table_with_runs_missing_or_at_zero(real_data):
-    """`results_table`'s four rows, indexed by "model"; a missing run's accuracy is None."""
-    table = pd.DataFrame(
-        {
-            "model": [
-                "LogisticRegression (02)",
-                "LogisticRegression (04)",
-                "SmallConvNet (04)",
-                "ConvNet (05)",
-            ],
-            "notebook": ["02", "04", "04", "05"],
-            "parameters": [20410, 20410, 60030, 72454],
-            "val_accuracy": [0.4312, None, 0.0, None],
-        }
-    ).set_index("model")
-    param_ax, acc_ax = plotting.plot_model_comparison(table).axes
+def test_model_comparison_reads_runs_missing_or_at_zero_as_results_table_gives_them(real_data):
+    """A run not saved for this data has no accuracy (None): "not trained", not 0%."""
+    table = _table(
+        [
+            ("LogisticRegression (02)", 20410, 0.4312),
+            ("LogisticRegression (04)", 20410, None),
+            ("SmallConvNet (04)", 60030, 0.0),
+            ("ConvNet (05)", 72454, None),
+        ]
+    )
+    param_ax, acc_ax = lesson.plot_model_comparison(table).axes
     assert [t.get_text() for t in param_ax.get_yticklabels()] == list(table.index[::-1])
     assert [t.get_text() for t in acc_ax.texts] == ["not trained", "0.0%", "not trained", "43.1%"]
     assert [bar.get_width() for bar in acc_ax.patches] == [0.0, 0.0, 0.0, 0.4312]
+    nothing_saved = _table([("ConvNet (05)", 72454, None)])
+    assert [t.get_text() for t in lesson.plot_model_comparison(nothing_saved).axes[1].texts] == [
+        "not trained"
+    ]
 
 
 def test_kernels_share_one_colour_bar_symmetric_around_zero():
-    fig = plotting.plot_kernels(line_kernels())
+    fig = lesson.plot_kernels(line_kernels())
     *kernel_axes, colour_bar = fig.axes
     assert [ax.get_title() for ax in kernel_axes] == list(KERNEL_NAMES)
     for ax in kernel_axes:
@@ -217,7 +223,7 @@ def test_kernels_share_one_colour_bar_symmetric_around_zero():
 
 def test_feature_map_plot_has_an_original_row_and_one_row_per_kernel(real_data):
     X, _ = _images(5)
-    fig = plotting.plot_feature_maps(X, apply_kernels(X, line_kernels()))
+    fig = lesson.plot_feature_maps(X, apply_kernels(X, line_kernels()))
     assert len(fig.axes) == 25
     assert [fig.axes[row * 5].get_ylabel() for row in range(5)] == ["Original", *KERNEL_NAMES]
     assert {ax.get_images()[0].get_cmap().name for ax in fig.axes} == {"gray"}
@@ -230,16 +236,15 @@ def test_figures_of_degenerate_but_valid_data_draw_without_error_or_warning(real
     confusion[:, 1] = torch.bincount(y, minlength=26)  # every image predicted "B": 0%, empty rows
     warnings.simplefilter("error")  # pytest restores the filters after the test
     figures = [
-        plotting.show_images(X[:3], y[:3]),  # fewer images than the grid holds
-        plotting.plot_letter_frequencies(y),
-        plotting.plot_confusion(confusion),
-        plotting.plot_confusion(torch.zeros(26, 26, dtype=torch.int64)),  # nothing predicted
-        plotting.plot_history(_history(epochs=1, running=False)),
-        plotting.plot_model_comparison([{"model": "M", "parameters": 10, "val_accuracy": 0.0}]),
-        plotting.plot_kernels(torch.zeros(2, 5, 5), names=["a", "b"]),
-        plotting.plot_feature_maps(X[:1], torch.zeros(1, 4, 24, 24)),
+        lesson.show_images(X[:3], y[:3]),  # fewer images than the grid holds
+        lesson.plot_letter_frequencies(y),
+        lesson.plot_confusion(confusion, title="0%"),
+        lesson.plot_confusion(torch.zeros(26, 26, dtype=torch.int64), title="no predictions"),
+        lesson.plot_history(_history(epochs=1, running=False)),
+        lesson.plot_model_comparison(_table([("M", 10, 0.0)])),
+        lesson.plot_kernels(torch.zeros(2, 5, 5), names=["a", "b"]),
+        lesson.plot_feature_maps(X[:1], torch.zeros(1, 4, 24, 24)),
     ]
-    assert figures[2].axes[0].get_title() == "Confusion matrix (accuracy 0.0%)"
     for fig in figures:
         fig.savefig(io.BytesIO(), format="png")
 
@@ -247,31 +252,7 @@ def test_figures_of_degenerate_but_valid_data_draw_without_error_or_warning(real
 @pytest.mark.cuda
 def test_plots_accept_cuda_tensors(real_data):
     X, y = _images()
-    fig = plotting.show_images(X.cuda(), y.cuda())
+    fig = lesson.show_images(X.cuda(), y.cuda())
     assert torch.equal(torch.from_numpy(fig.axes[0].get_images()[0].get_array().data), X[0, 0])
-    fig = plotting.plot_confusion(torch.eye(26, dtype=torch.int64).cuda())
-    assert fig.axes[0].get_title() == "Confusion matrix (accuracy 100.0%)"
-
-
-IMPORT_THEN_PLOT = """
-import sys
-from IPython.core.interactiveshell import InteractiveShell
-from matplotlib.figure import Figure
-
-shell = InteractiveShell.instance()
-png = shell.display_formatter.formatters["image/png"]
-import lecture_utils.plotting as plotting
-speed = sys.modules.get("lecture_utils.speed")  # tunes the allocator, but only for training
-print("after import:", Figure in png.type_printers, getattr(speed, "_tuned", False))
-plotting.plot_letter_frequencies(__import__("torch").tensor([0, 1]))
-print("after a figure:", Figure in png.type_printers)
-"""
-
-
-def test_importing_plotting_changes_nothing_until_a_figure_is_made():
-    """No IPython set-up and no allocator tuning at import time; the first figure then
-    registers the PNG display so that notebooks show it."""
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_THEN_PLOT], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.splitlines() == ["after import: False False", "after a figure: True"]
+    fig = lesson.plot_confusion(torch.eye(26, dtype=torch.int64).cuda(), title="on the GPU")
+    assert [t.get_text() for t in fig.axes[0].texts][:2] == ["1", "0"]

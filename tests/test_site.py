@@ -77,7 +77,7 @@ def test_every_notebook_and_solution_is_listed():
     listed = set(CONFIG["project"]["render"])
     unlisted = [p.relative_to(ROOT).as_posix() for p in [*NOTEBOOKS, *SOLUTIONS]]
     unlisted = [p for p in unlisted if p not in listed]
-    assert not unlisted, f"add to project.render and the sidebar in _quarto.yml: {unlisted}"
+    assert not unlisted, f"not in _quarto.yml (run `make sync`): {unlisted}"
 
 
 # --- the notebooks as pages -------------------------------------------------------------------

@@ -207,7 +207,7 @@ def test_after_a_stop_in_the_first_epoch_everything_still_runs(capsys):
     )
     assert history.interrupted and len(history) == 0
     assert "only partly trained (0 of 3 epochs finished)" in capsys.readouterr().out
-    assert history.to_frame().empty and len(history.running_frame()) == 2  # two batches ran
+    assert history.to_frame().empty and len(history.running_loss) == 2  # two batches ran
     assert model.training  # left as training left it, ready for more
     assert evaluate(model, *_random_data(20)).confusion.sum() == 20
     again = train(model, _random_data(20), _random_data(5), epochs=1, lr=0.01, progress=False)
@@ -406,20 +406,11 @@ def test_a_seeded_run_leaves_the_callers_random_numbers_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
-@pytest.mark.parametrize(
-    ("model_class", "layout"),
-    [
-        (LogisticRegression, torch.contiguous_format),
-        (SmallConvNet, torch.contiguous_format),
-        (ConvNet, torch.channels_last),
-    ],
-)
-def test_models_that_pool_run_channels_last_on_a_cpu(model_class, layout):
+@pytest.mark.parametrize("model_class", [LogisticRegression, ConvNet])
+def test_train_leaves_the_model_in_training_mode(model_class):
     model = model_class().eval()
     train(model, _random_data(8), _random_data(4), epochs=1, lr=0.01, progress=False)
-    weights = [p for p in model.parameters() if p.dim() == 4]
-    assert all(p.is_contiguous(memory_format=layout) for p in weights)
-    assert model.training  # and in training mode afterwards, whatever it was before
+    assert model.training
 
 
 def test_the_lesson_loop_fits_in_twenty_lines_with_its_docstring():

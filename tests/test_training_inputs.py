@@ -17,18 +17,18 @@ def _data(n: int = 8, labels: int | None = None) -> tuple[torch.Tensor, torch.Te
 
 X, y = _data()
 BAD_TRAINING_DATA = {
-    "more images than labels": ((X, y[:5]), ValueError, r"8 images but 5 labels"),
-    "more labels than images": ((X[:5], y), ValueError, r"5 images but 8 labels"),
+    "more images than labels": ((X, y[:5]), ValueError, r"8 images and 5 labels"),
+    "more labels than images": ((X[:5], y), ValueError, r"5 images and 8 labels"),
     "no channel axis": ((X[:, 0], y), ValueError, r"\(8, 28, 28\).*X\.unsqueeze\(1\)"),
     "float64 images": ((X.double(), y), TypeError, r"torch\.float64.*float32.*X\.float\(\)"),
     "uint8 images": (((X * 255).to(torch.uint8), y), TypeError, r"X\.float\(\) / 255"),
     "float labels": ((X, y.float()), TypeError, r"torch\.float32.*int64.*y\.long\(\)"),
     "int32 labels": ((X, y.int()), TypeError, r"torch\.int32.*y\.long\(\)"),
-    "labels out of range": ((X, y + 26), ValueError, r"expected letter numbers 0 to 25"),
+    "labels out of range": ((X, y + 26), ValueError, r"expected 0 to 25 \(A-Z\)"),
     "NumPy images": ((X.numpy(), y), TypeError, r"numpy\.ndarray.*torch\.from_numpy"),
     "NumPy labels": ((X, np.asarray(y)), TypeError, r"numpy\.ndarray.*torch\.from_numpy"),
     "not a pair": (X, TypeError, r"pair \(images, labels\)"),
-    "empty": ((X[:0], y[:0]), ValueError, r"no images"),
+    "empty": ((X[:0], y[:0]), ValueError, r"0 images .* at least one"),
 }
 
 
@@ -47,7 +47,7 @@ def test_bad_validation_data_is_refused_before_training():
     model = LogisticRegression()
     calls = []
     model.register_forward_hook(lambda *args: calls.append(1))
-    with pytest.raises(ValueError, match=r"val_data has 8 images but 5 labels"):
+    with pytest.raises(ValueError, match=r"val_data has 8 images and 5 labels"):
         train(model, _data(), (X, y[:5]), epochs=1, lr=0.01, progress=False)
     assert calls == []
 
@@ -71,7 +71,7 @@ def test_evaluate_refuses_a_batch_size_of_zero_and_bad_data():
         evaluate(LogisticRegression(), X, y, batch_size=0)
     with pytest.raises(TypeError, match=r"torch\.from_numpy"):
         evaluate(LogisticRegression(), X.numpy(), y)
-    with pytest.raises(ValueError, match=r"the data has 8 images but 5 labels"):
+    with pytest.raises(ValueError, match=r"the data has 8 images and 5 labels"):
         evaluate(LogisticRegression(), X, y[:5])
 
 
@@ -104,14 +104,14 @@ BAD_MODELS = {
     "10 outputs": (
         lambda: _Linear(10),
         ValueError,
-        r"^the model gives 10 scores per image; the lecture's data has 26 letters \(A-Z\): "
-        r"make its last layer output 26\.$",
+        r"^the model gives scores of shape \(1, 10\) for one image; expected \(1, 26\), a "
+        r"score for each of the 26 letters \(A-Z\): make its last layer output 26\.$",
     ),
-    "24 outputs": (lambda: _Linear(24), ValueError, r"gives 24 scores per image"),
+    "24 outputs": (lambda: _Linear(24), ValueError, r"shape \(1, 24\) for one image"),
     "scores in a grid": (
         lambda: _Linear(shape=lambda n: (n, 2, 13)),
         ValueError,
-        r"shape \(1, 2, 13\); expected \(1, 26\)",
+        r"shape \(1, 2, 13\) for one image; expected \(1, 26\)",
     ),
     "a pair of outputs": (_Pair, TypeError, r"returns a tuple, not a tensor of scores"),
 }
@@ -138,7 +138,9 @@ def test_the_model_class_instead_of_a_model_is_refused_with_the_fix():
 @pytest.mark.parametrize("function", ["train_epoch", "evaluate"])
 def test_a_train_epoch_or_evaluate_that_is_not_a_function_is_refused(function):
     model = _Linear()
-    with pytest.raises(TypeError, match=rf"^{function} should be a function, such as the lesson"):
+    with pytest.raises(
+        TypeError, match=rf"^{function} must be a function, e.g. the lesson's {function}"
+    ):
         train(model, _data(), _data(), epochs=1, lr=0.01, progress=False, **{function: "x"})
     assert model.batches == 0
 

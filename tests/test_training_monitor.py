@@ -1,11 +1,12 @@
-"""What `train` does around the lesson's loop: running curve, progress bar, divergence."""
+"""What `train` does around the lesson's loop: running curve, progress bar, NaN losses."""
 
 import pytest
 import torch
 from torch import nn
 
-from lecture_utils.models import LogisticRegression, SmallConvNet
-from lecture_utils.training import TrainingDiverged, train
+from lecture_utils.models import LogisticRegression
+from lecture_utils.monitor import TrainingDiverged
+from lecture_utils.training import train
 
 
 def _random_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,7 +48,7 @@ def test_running_curve_has_ten_points_per_epoch_from_the_training_batches(capsys
     hits = [(labels == predicted).float() for labels, predicted in model.batches]
     tenths = [torch.cat(hits[k : k + 4]).mean().item() for k in range(0, 80, 4)]
     assert history.running_accuracy == pytest.approx(tenths)
-    assert len(history.running_loss) == 20 and history.running_frame().index.name == "epoch"
+    assert len(history.running_loss) == 20
     # The bar shows the accuracy over the last epoch so far: here, all of epoch 2.
     bar_accuracy = float(capsys.readouterr().err.rsplit("acc=", 1)[1].split("%")[0]) / 100
     assert bar_accuracy == pytest.approx(torch.cat(hits[40:]).mean().item(), abs=0.0005)
@@ -77,13 +78,6 @@ def test_finished_progress_bar_widget_holds_no_time_or_rate(monkeypatch):
     left, _, right = (child.value for child in bars[0].container.children)
     assert "100%" in left and "epoch=1" in right and "acc=" in right
     assert not any(mark in left + right for mark in ("it/s", "s/it", "00:", "?"))
-
-
-@pytest.mark.parametrize("model_class", [LogisticRegression, SmallConvNet])
-def test_a_loss_that_explodes_without_nan_is_caught(model_class):
-    torch.manual_seed(0)
-    with pytest.raises(TrainingDiverged, match=r"exploded.*lr=1e\+06.*lr=100000"):
-        train(model_class(), _random_data(320), _random_data(5), epochs=2, lr=1e6, progress=False)
 
 
 def test_an_ordinary_learning_rate_is_not_called_divergent():

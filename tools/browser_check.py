@@ -29,8 +29,10 @@ WIDTH, HEIGHT, MAX_HEIGHT = 1200, 900, 16000
 HIDDEN = {"remove-cell", "remove-output"}  # cells whose outputs the site does not show
 PAGE_STATE = """return {
   h1: Array.from(document.querySelectorAll('h1')).map(h => h.textContent.replace('¶', '').trim()),
-  views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
-  rendered: Array.from(document.querySelectorAll('.widget-subarea')).filter(e => e.children.length).length,
+  views: document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]').length,
+  rendered: Array.from(document.querySelectorAll('.widget-subarea')).filter(
+    e => e.children.length).length,
   pngs: Array.from(document.images).filter(
     i => i.src.startsWith('data:image/png') && i.complete && i.naturalWidth > 0).length,
   height: document.documentElement.scrollHeight,
@@ -82,6 +84,12 @@ def render_html(notebooks: list[Path], out: Path, js: Path = WIDGET_JS) -> list[
     return [out / f"{path.stem}.html" for path in notebooks]
 
 
+def widgets_drawn(driver) -> bool:
+    """Whether every widget view on the page is drawn (WebDriverWait polls it)."""
+    state = driver.execute_script(PAGE_STATE)
+    return state["rendered"] >= state["views"]
+
+
 def open_pages(pages: list[Path], out: Path, widget_timeout: float = 10) -> list[dict]:
     """Open each page in one headless Chromium, waiting up to `widget_timeout` s for widgets.
 
@@ -105,9 +113,8 @@ def open_pages(pages: list[Path], out: Path, widget_timeout: float = 10) -> list
         for page in pages:
             driver.set_window_size(WIDTH, HEIGHT)
             driver.get(page.resolve().as_uri())
-            drawn = lambda d: (s := d.execute_script(PAGE_STATE))["rendered"] >= s["views"]  # noqa: E731
             with contextlib.suppress(TimeoutException):  # undrawn widgets are reported below
-                WebDriverWait(driver, widget_timeout, poll_frequency=0.1).until(drawn)
+                WebDriverWait(driver, widget_timeout, poll_frequency=0.1).until(widgets_drawn)
             state = driver.execute_script(PAGE_STATE)
             driver.set_window_size(WIDTH, min(state["height"], MAX_HEIGHT))  # the whole page
             state["screenshot"] = out / f"{page.stem}.png"
@@ -141,5 +148,7 @@ def problems(notebook: Path, page: dict) -> list[str]:
 
 def check(notebooks: list[Path], out: Path = OUT) -> dict[Path, list[str]]:
     """Render, open and check every notebook; {notebook: problems}."""
+    if missing := missing_requirements():
+        raise RuntimeError("the browser check cannot run here: " + "; ".join(missing))
     pages = open_pages(render_html(notebooks, out), out)
     return {nb: problems(nb, page) for nb, page in zip(notebooks, pages, strict=True)}

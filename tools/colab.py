@@ -12,8 +12,10 @@ this module and never the other way round).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,11 +150,17 @@ def fix_index(text: str, repo: Repo, sources: list[Path]) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a file atomically: readers see the old file or the whole new one."""
-    from lecture_utils.data import atomic_path  # imported here: checking needs no torch
-
-    with atomic_path(path) as tmp:
+    """Write a file atomically: readers see the old file or the whole new one. (Not with the
+    package's `atomic_path`: `make sync` imports neither torch nor `lecture_utils`.)"""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the file it replaces was not
         tmp.write_bytes(text.encode("utf-8"))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def update(root: Path = ROOT, check: bool = False) -> list[str]:

@@ -4,13 +4,15 @@
     python tools/lecture.py run [01 03 ...] # make lecture: sync, execute in place, a summary
     python tools/lecture.py sync --set-repo https://github.com/ORG/REPO --ref main  # then commit
 
-People edit `notebooks/src/NN-slug.py`; `sync` writes their badges and install cells
-(colab.py), index.qmd's teaching plan (plan.py), each `.ipynb` from its `.py` (never back, as
-`jupytext --sync` may; outputs of unchanged cells stay) and the live copies (make_live.py).
+People edit `notebooks/src/NN-slug.py`; `sync` writes their badges and install cells and
+index.qmd's table of notebooks (colab.py), index.qmd's teaching plan (plan.py), the page lists
+of `_quarto.yml` (pages.py), each `.ipynb` from its `.py` (never back, as `jupytext --sync`
+may; outputs of unchanged cells stay) and the live copies (make_live.py); it executes nothing.
+A new notebook needs only its source and `make sync`.
 `run` executes each notebook in a fresh kernel and writes it back, widget ids numbered so that
 a rerun changes nothing. `--set-repo` first rewrites the repository and ref in `_quarto.yml`,
-the one place where they are set. Imports go one way: lecture.py -> plan.py -> make_live.py ->
-colab.py (a module uses only those after it).
+the one place where they are set. Imports go one way (tests/test_tools.py): lecture.py uses
+pages.py and plan.py, plan.py uses make_live.py, and each of them uses colab.py.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from jupytext.combine import combine_inputs_with_outputs
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import colab  # noqa: E402
 import make_live  # noqa: E402
+import pages  # noqa: E402
 import plan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +42,7 @@ FORMAT = "py:percent"
 CELL_TIMEOUT_S = 900
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+RUN_LOG = "LECTURE_RUN_LOG"  # the file `train` logs to (lecture_utils.environment.run_log)
 
 
 def pairs(folder: Path = ROOT / "notebooks") -> list[tuple[Path, Path]]:
@@ -76,15 +80,17 @@ def sync(folder: Path, check: bool = False) -> list[str]:
 
 
 def regenerate(root: Path = ROOT) -> int:
-    """Everything derived from the sources: badges and install cells, .ipynb, live copies."""
+    """Everything derived from the sources: badges, install cells, index.qmd's tables, the
+    site's page lists, each .ipynb and the live copies; 1 (with the error said) if one fails."""
     notebooks = root / "notebooks"
     try:
         changed = colab.update(root)
         changed += plan.update(root)
+        changed += pages.update(root)
         changed += [f"notebooks/{name}" for name in sync(notebooks)]
         live = make_live.update(notebooks / "src", notebooks / "live")
         changed += [path.relative_to(root).as_posix() for path in live]
-    except (colab.ColabError, make_live.MarkerError) as error:
+    except (colab.ColabError, pages.PagesError, make_live.MarkerError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for path in changed:
@@ -156,7 +162,9 @@ def summary_rows(
 ) -> list[tuple]:
     """One notebook's rows in the summary: one per training run in its run log (at least one),
     the per-notebook columns in the first only; a failed notebook's one row says FAILED."""
-    data = [r["data"] for r in runs if "data" in r] or [os.environ.get("LECTURE_DATA", "auto")]
+    from lecture_utils.environment import data_choice  # imported here: syncing needs no torch
+
+    data = [r["data"] for r in runs if "data" in r] or [data_choice() or "auto"]
     first = (name, f"{seconds:.1f}", f"{peak:.0f}" if peak else "n/a", str(data[-1]))
     if failed:
         return [(*first, "FAILED (below)", "", "")]
@@ -181,7 +189,7 @@ def run(selected: list[str], root: Path = ROOT) -> int:
 
     A notebook that fails is left as it was stored and the others still run; the table marks
     it, its error follows in one line, and the exit status is 1."""
-    from lecture_utils.runlog import ENV_VAR, read_runs
+    from lecture_utils.runlog import read_runs
 
     start, rows, failed = time.perf_counter(), [HEADER], {}
     if regenerate(root):
@@ -194,7 +202,7 @@ def run(selected: list[str], root: Path = ROOT) -> int:
             log, began = Path(logs) / f"{ipynb.stem}.jsonl", time.perf_counter()
             peak = None
             try:
-                notebook, peak = execute(ipynb, {**os.environ, ENV_VAR: str(log)})
+                notebook, peak = execute(ipynb, {**os.environ, RUN_LOG: str(log)})
             except Exception as error:  # the stored notebook stays as it was
                 failed[ipynb.stem] = one_line(error)
                 print(f"FAILED, left unchanged: notebooks/{ipynb.name}\n{error}", file=sys.stderr)

@@ -82,7 +82,7 @@ def live_text(nb: nbformat.NotebookNode, name: str) -> str:
     nb = nbformat.from_dict(nb)  # a deep copy
     nb.metadata.pop("jupytext", None)  # the live copy is not paired with any script
     for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index:03d}"  # jupytext draws random ids; these keep output stable
+        cell["id"] = f"cell-{index:03d}"  # jupytext draws random ids; these keep output stable
         if cell.cell_type == "code":
             try:
                 cell.source = blank_regions(cell.source)
@@ -91,7 +91,7 @@ def live_text(nb: nbformat.NotebookNode, name: str) -> str:
                 raise MarkerError(
                     f"src/{name}.py, cell {index + 1} ({first_line!r}): {error}"
                 ) from None
-            cell.outputs, cell.execution_count = [], None
+            cell.update(outputs=[], execution_count=None)
     title = next((cell for cell in nb.cells if cell.cell_type == "markdown"), None)
     if title is not None:
         title.source = live_title(title.source, name)

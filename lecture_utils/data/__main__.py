@@ -1,49 +1,27 @@
-"""Fill the cache ahead of class: ``python -m lecture_utils.data`` (what ``make data`` runs).
+"""``python -m lecture_utils.data`` (``make data``): fill the cache ahead of class, saying where
+each split came from (and why auto mode fell back); exit status 1 if the data cannot be had."""
 
-Honours ``LECTURE_DATA`` (default auto: real data where reachable, else the stand-in, saying
-why). Prints where each split came from. Exits with status 1 when the requested data could not
-be had or cached.
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from .cache import DataError, cache_dir, writable_folder
-from .sources import SPLITS, data_source, load_arrays, resolve_source, try_network_again
+from .cache import DataError, cache_dir, shown, writable_folder
+from .dataset import SPLITS
+from .sources import KINDS, data_source, load_sign_mnist, resolve_source
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Load both splits once so that later loads come from the cache; report what happened."""
-    parser = argparse.ArgumentParser(prog="python -m lecture_utils.data", description=__doc__)
-    parser.add_argument(
-        "--source", help="auto, real, synthetic or a folder (default: $LECTURE_DATA)"
-    )
-    args = parser.parse_args(argv)
+def main() -> int:
+    """Load both splits once so that later loads come from the cache; say what happened."""
     try:
-        choice = resolve_source(args.source)
-        print(f"Data source: {choice}; cache folder: {cache_dir()}")
-        writable_folder(cache_dir())  # filling the cache is the point: say at once if it cannot
-        try_network_again()  # even if it failed a minute ago
-        kinds = set()
+        print(f"Data source: {resolve_source()}; cache folder: {writable_folder(cache_dir())}")
         for split in SPLITS:
-            load_arrays(split, source=args.source)
-            info = data_source()
-            if info.fell_back and not kinds:
-                print(f"Could not get the real Sign Language MNIST data: {info.fallback_reason}")
-            print(info.describe())
-            kinds.add(info.kind)
+            n, source = len(load_sign_mnist(split)[1]), data_source()
+            where = f"{shown(source.location) or source.fingerprint} ({KINDS[source.kind][0]})"
+            print(f"Sign Language MNIST {split}: {n:,} images from {where}")
     except DataError as exc:
         print(f"Could not prepare the data: {exc}", file=sys.stderr)
         return 1
-    if "synthetic" in kinds and choice != "synthetic":
-        print("The real data could not be had; the cache now holds the SYNTHETIC STAND-IN only.")
-    else:
-        print(
-            "Done: both splits are ready"
-            + (" (synthetic stand-in)." if "synthetic" in kinds else ".")
-        )
+    if data_source().fell_back:
+        print(f"Could not get the real data: {data_source().fallback_reason}")
+    print(f"Done: the cache holds {data_source().name} for both splits.")
     return 0
 
 

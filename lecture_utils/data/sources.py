@@ -1,57 +1,44 @@
-"""Choose where Sign Language MNIST comes from, load it, and remember which source was used.
+"""Which data the lecture runs on: choose the source, load it, remember it, and say it once.
 
-``LECTURE_DATA`` (or the ``source`` argument) selects: ``auto`` (cache, else download, else the
-synthetic stand-in), ``real`` (cache or download, else DataError), ``synthetic``, or a folder
-holding ``sign_mnist_train.csv`` and ``sign_mnist_test.csv`` (parsed once into a binary copy in
-the cache). Loads print nothing: ``data_source()`` says what was loaded, and notebooks show it
-once, in the banner of ``lecture_utils.report.show_data_source``.
-"""
+``LECTURE_DATA`` (or ``source=``): auto (real, else the stand-in), real, synthetic or a folder."""
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import functools
-import hashlib
 import os
-import shutil
-import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from IPython.display import Markdown, display
 
-from . import download
-from .cache import (
-    CACHE_ENV,
-    RELATIVE_RULE,
-    Arrays,
-    CacheMiss,
-    DataError,
-    atomic_path,
-    cache_dir,
-    cached_arrays,
-    file_lock,
-    read_npz,
-    shown,
-    user_path,
-    writable_folder,
-)
-from .csv_format import pixels_to_tensors, read_sign_mnist_csv, write_sign_mnist_csv
+from ..environment import data_choice
+from ..runlog import log_run
+from . import cache, dataset, download
+from .cache import Arrays, DataError
+from .csv_format import read_sign_mnist_csv, write_sign_mnist_csv
 from .synthetic import SYNTHETIC_VERSION, synthetic_sign_mnist
 
-SOURCE_ENV = "LECTURE_DATA"
-CHOICES = ("auto", "real", "synthetic")
-SPLITS = ("train", "test")
-SYNTHETIC_SEED = 0
-STAND_IN = f"synthetic-v{SYNTHETIC_VERSION}-seed{SYNTHETIC_SEED}"  # names its cache files
+Source = str | os.PathLike[str] | None  # a LECTURE_DATA value; None reads the variable
+STAND_IN = f"synthetic-v{SYNTHETIC_VERSION}-seed0"  # the stand-in's fingerprint and file names
 SYNTHETIC_NOTE = "Synthetic stand-in data, not real Sign Language MNIST photographs"
-
-_LABELS = {
-    "download": "downloaded and verified",
-    "cache": "cache",
-    "local": "local files",
-    "synthetic": "synthetic stand-in",
+SYNTHETIC_BANNER = (
+    "**Data: the synthetic stand-in**{fell_back}, not real Sign Language MNIST. Its images are "
+    "rendered letters, not photographs of hands, made so that the lecture's three models rank "
+    "in the same order as on the real data; pictures and accuracies below differ from what the "
+    "real data gives. With internet access, `LECTURE_DATA=real make lecture` regenerates every "
+    "output from the real data."
+)
+REAL_BANNER = "**Data: Sign Language MNIST** (verified download)."
+OWN_FILES_BANNER = (
+    "**Data: your own files** (the folder `LECTURE_DATA` names), not checked against Sign "
+    "Language MNIST: the claims that hold only on the real data are not checked here."
+)
+# Said when auto mode fell back, whatever went wrong, so that stored notebooks stay the same.
+FELL_BACK = " (the real data could not be downloaded here; `make data` says why)"
+KINDS = {  # kind: (words for where it came from, how results name the data, the banner)
+    "real": ("verified download", "Sign Language MNIST", REAL_BANNER),
+    "local": ("your own files", "your own data files", OWN_FILES_BANNER),
+    "synthetic": ("synthetic stand-in", "the synthetic stand-in", SYNTHETIC_BANNER),
 }
 
 
@@ -59,87 +46,56 @@ _LABELS = {
 class DataSource:
     """Where one load came from; ``fingerprint`` names the exact data (e.g. to key checkpoints)."""
 
-    kind: str  # "download", "cache", "local" or "synthetic"
-    split: str
-    n_images: int
+    kind: str  # "real" (the verified download), "local" (your own files) or "synthetic"
     fingerprint: str  # the same for both splits of one source
-    location: str = ""  # the file or folder read, or "" for the stand-in
+    location: str = ""  # the file read, or "" for the stand-in
     fallback_reason: str = ""  # why auto mode could not get the real data, if it fell back
 
     @property
-    def fell_back(self) -> bool:
-        """True when auto mode wanted the real data and took the stand-in instead."""
-        return bool(self.fallback_reason)
-
-    @property
-    def label(self) -> str:
-        """Human words for the kind, e.g. "downloaded and verified" or "synthetic stand-in"."""
-        return _LABELS[self.kind]
+    def is_real(self) -> bool:
+        """The verified real data; your own files may hold anything, so not them."""
+        return self.kind == "real"
 
     @property
     def is_synthetic(self) -> bool:
-        """True for the stand-in, whose images are not real photographs."""
+        """The stand-in, whose images are rendered letters, not photographs."""
         return self.kind == "synthetic"
 
     @property
-    def is_real(self) -> bool:
-        """True for Sign Language MNIST itself (downloaded or cached, checksums verified); a
-        folder of your own files may hold anything, so the lecture's real-data claims skip it."""
-        return self.kind in ("download", "cache")
+    def fell_back(self) -> bool:
+        """Auto mode wanted the real data and took the stand-in instead."""
+        return bool(self.fallback_reason)
 
     @property
     def name(self) -> str:
-        """How results name their data: the stand-in, Sign Language MNIST, or your own files."""
-        if self.is_synthetic:
-            return "the synthetic stand-in"
-        return "Sign Language MNIST" if self.is_real else "your own data files"
-
-    def describe(self) -> str:
-        """One line for people: the split, its size and where it came from."""
-        location = shown(self.location)  # no user's name in stored outputs
-        where = {
-            "download": f"a verified download, now cached in {location}",
-            "cache": f"the cache (verified download) at {location}",
-            "local": f"local files (validated, not checksum-verified) in {location}",
-            "synthetic": (
-                "the SYNTHETIC STAND-IN: rendered letters, not real photographs of hands "
-                f"({self.fingerprint})"
-            ),
-        }[self.kind]
-        return f"Sign Language MNIST {self.split}: {self.n_images:,} images from {where}"
+        """How results name their data: "Sign Language MNIST", the stand-in, or your own files."""
+        return KINDS[self.kind][1]
 
 
+# Caches: the latest load's source, and why auto mode fell back ("" while it has not).
 _latest: DataSource | None = None
-_auto_fallbacks: dict[tuple[str, str], str] = {}  # (cache, URL) where auto fell back: why
-_unsaved_stand_ins: dict[str, Arrays] = {}  # the stand-in where the cache could not keep it
+_fallback = ""
 
 
-def load_sign_mnist(
-    split: str, *, source: str | os.PathLike[str] | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Load one split as float32 images (N, 1, 28, 28) in [0, 1] and int64 labels (N,).
-
-    ``source`` overrides ``$LECTURE_DATA``; ``data_source()`` then says which source was used.
-    """
-    images, labels = load_arrays(split, source=source)
-    return pixels_to_tensors(images, labels)
+def load_sign_mnist(split: str, *, source: Source = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Load one split as float32 images (N, 1, 28, 28) in [0, 1] and int64 labels (N,), from
+    ``source`` (else ``$LECTURE_DATA``); ``data_source()`` then says which source was used."""
+    (images, labels), _ = _load(split, source)
+    return torch.tensor(images).unsqueeze(1).float().div_(255), torch.tensor(labels)
 
 
-def sign_mnist_csv(split: str, *, source: str | os.PathLike[str] | None = None) -> Path:
-    """The path of a CSV file holding one split, whatever the source (``pd.read_csv`` reads it).
-
-    Real data: the verified download; a local folder: its file; the stand-in: a copy written
-    into the cache once (or into a temporary folder, said, if the cache cannot be written).
-    """
+def sign_mnist_csv(split: str, *, source: Source = None) -> Path:
+    """A CSV file of one split for ``pd.read_csv``: the verified download, your own file, or
+    the stand-in written into the cache once."""
     arrays, info = _load(split, source)
-    if info.is_synthetic:
-        path = _stand_in_csv(split, arrays)
-    elif info.kind == "local":
-        path = Path(info.location) / download.FILE_NAMES[split]
-    else:
-        path = download.real_csv(split)
-        info = replace(info, location=str(path))
-    _record(info)
+    if not info.is_synthetic:
+        return download.real_csv(split) if info.is_real else Path(info.location)
+    path = cache.cache_dir() / f"{STAND_IN}-{split}.csv"
+    if not path.is_file():
+        with cache.file_lock(path):
+            if not path.is_file():  # else another process wrote it meanwhile
+                with cache.atomic_path(path) as tmp, tmp.open("wb") as f:
+                    write_sign_mnist_csv(f, *arrays)
     return path
 
 
@@ -149,166 +105,85 @@ def data_source() -> DataSource | None:
 
 
 def source_note() -> str:
-    """A sentence for plots and reports when the latest load was synthetic, else ""."""
+    """A footnote for figures when the latest load was the stand-in, else ""."""
     return SYNTHETIC_NOTE if _latest is not None and _latest.is_synthetic else ""
 
 
-def load_arrays(split: str, *, source: str | os.PathLike[str] | None = None) -> Arrays:
-    """Load one split as uint8 images and int64 labels, and remember its source."""
-    arrays, info = _load(split, source)
-    _record(info)
-    return arrays
+def show_data_source() -> None:
+    """Say in one line of the notebook which data its outputs are computed on; log it too."""
+    if (source := data_source()) is None:
+        raise RuntimeError("load the data (load_sign_mnist) first")
+    fell_back = FELL_BACK if source.fell_back else ""
+    display(Markdown(KINDS[source.kind][2].format(fell_back=fell_back)))
+    log_run(data=KINDS[source.kind][0] + (" (fell back)" if fell_back else ""))
 
 
-def _record(info: DataSource) -> None:
-    global _latest
-    _latest = info
-
-
-def _load(split: str, source: str | os.PathLike[str] | None) -> tuple[Arrays, DataSource]:
-    if split not in SPLITS:
-        raise DataError(f"split must be 'train' or 'test', not {split!r}")
-    choice = resolve_source(source)
-    if choice == "synthetic":
-        return _synthetic(split)
-    if choice == "real":
-        return _real(split)
-    if choice == "auto":
-        return _auto(split)
-    return _local(split, Path(choice))
-
-
-def resolve_source(source: str | os.PathLike[str] | None = None) -> str:
-    """Return "auto", "real", "synthetic" or a folder path from ``source`` or ``$LECTURE_DATA``."""
-    value = os.fspath(source) if source is not None else os.environ.get(SOURCE_ENV, "")
-    value = value.strip() or "auto"
-    if value.lower() in CHOICES:
-        return value.lower()
-    folder = user_path(value, SOURCE_ENV)
-    if folder.is_dir():
+def resolve_source(source: Source = None) -> str:
+    """The choice of ``source``, else ``$LECTURE_DATA``: auto, real, synthetic or a folder."""
+    value = data_choice() if source is None else os.fspath(source).strip()
+    if value.lower() in ("", "auto", "real", "synthetic"):
+        return value.lower() or "auto"
+    if (folder := cache.user_path(value, "LECTURE_DATA")).is_dir():
         return str(folder)
     raise DataError(
-        f"{SOURCE_ENV}={value!r} is not valid: use one of {', '.join(CHOICES)}, or the path of "
-        f"an existing folder holding sign_mnist_train.csv and sign_mnist_test.csv. "
-        f"{RELATIVE_RULE}: here that is {folder}."
+        f"LECTURE_DATA={value!r} is not valid: use one of auto, real, synthetic, or the path of "
+        f"a folder holding both CSV files. {cache.RELATIVE_RULE}: here that is {folder}."
     )
 
 
-def _real_fingerprint(train_blob: str, test_blob: str) -> str:
-    """One name for a pair of CSV files; the same bytes give the same name, whatever the source."""
-    return f"sign-mnist-{train_blob[:10]}-{test_blob[:10]}"
-
-
-def _real(split: str) -> tuple[Arrays, DataSource]:
-    arrays, downloaded = download.real_arrays(split)
-    fingerprint = _real_fingerprint(download.BLOB_IDS["train"], download.BLOB_IDS["test"])
-    csv = cache_dir() / download.FILE_NAMES[split]
-    kind, where = ("download", csv) if downloaded else ("cache", csv.with_suffix(".npz"))
-    return arrays, DataSource(kind, split, len(arrays[1]), fingerprint, str(where))
-
-
-def _synthetic(split: str) -> tuple[Arrays, DataSource]:
-    """The stand-in from the cache, else generated (once per process where it cannot be kept)."""
-
-    def build() -> Arrays:
-        return synthetic_sign_mnist(split, seed=SYNTHETIC_SEED)
-
-    arrays = _unsaved_stand_ins.get(split)
-    if arrays is None:
-        try:
-            arrays = cached_arrays(cache_dir() / f"{STAND_IN}-{split}.npz", STAND_IN, build)
-        except (DataError, OSError) as exc:  # an unusable cache must not stop the stand-in
-            print(f"Not caching the synthetic stand-in: {shown(exc)}")
-            arrays = _unsaved_stand_ins[split] = build()
-    return arrays, DataSource("synthetic", split, len(arrays[1]), STAND_IN)
-
-
-def _stand_in_csv(split: str, arrays: Arrays) -> Path:
-    """The stand-in as a CSV file, written once into the cache (else into a temporary folder)."""
-    name = f"{STAND_IN}-{split}.csv"
-    try:
-        return _write_once(cache_dir() / name, arrays)
-    except (DataError, OSError) as exc:
-        print(f"Writing the stand-in's CSV file into a temporary folder instead: {shown(exc)}")
-    return _write_once(_temporary_folder() / name, arrays)
-
-
-def _write_once(path: Path, arrays: Arrays) -> Path:
-    if not path.is_file():
-        with file_lock(path):
-            if not path.is_file():  # another process may have written it meanwhile
-                with atomic_path(path) as tmp, tmp.open("wb") as f:
-                    write_sign_mnist_csv(f, *arrays)
-    return path
-
-
-@functools.cache
-def _temporary_folder() -> Path:
-    """A folder of this process's own, deleted when it ends."""
-    folder = Path(tempfile.mkdtemp(prefix="lecture-cnn-asl-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+def _load(split: str, source: Source) -> tuple[Arrays, DataSource]:
+    """Load one split from the chosen source and remember where it came from."""
+    global _latest
+    if split not in dataset.SPLITS:
+        raise DataError(f"split must be 'train' or 'test', not {split!r}")
+    choice = resolve_source(source)
+    load = {"auto": _auto, "real": _real, "synthetic": _stand_in}.get(choice)
+    arrays, _latest = load(split) if load else _local(split, Path(choice))
+    return arrays, _latest
 
 
 def _auto(split: str) -> tuple[Arrays, DataSource]:
-    """Real data when both splits can be had, else the stand-in for this and later loads.
-
-    Checking the other split too keeps a session from training on real images and testing on
-    synthetic ones (or the reverse) when the network drops between two loads. Whatever goes
-    wrong on the way to the real data (no network, a bad LECTURE_DATA_URL, an unusable cache),
-    the lecture goes on with the stand-in; the DataSource keeps the reason (``make data``
-    prints it), and notebooks show only that they fell back, in words that never change.
-    """
-    key = (os.environ.get(CACHE_ENV, "").strip(), os.environ.get(download.URL_ENV, "").strip())
-    if key not in _auto_fallbacks:
-        try:
-            reason = download.recent_failure()  # another process failed a moment ago
-            if reason is None:
-                result = _real(split)
-                download.real_arrays(SPLITS[1 - SPLITS.index(split)])
-                return result
-        except Exception as exc:  # any failure on the way to the real data falls back
-            reason = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
-            download.remember_failure(reason)
-        _auto_fallbacks[key] = shown(reason)
-    arrays, info = _synthetic(split)
-    return arrays, replace(info, fallback_reason=_auto_fallbacks[key])
+    """The real data if both splits can be had (never real and synthetic), else the stand-in."""
+    global _fallback
+    try:
+        if not _fallback:
+            result = _real(split)
+            _real(dataset.SPLITS[1 - dataset.SPLITS.index(split)])
+            return result
+    except Exception as exc:  # whatever went wrong, the lecture goes on
+        reason = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
+        _fallback = cache.shown(reason)
+    return _stand_in(split, _fallback)
 
 
-def try_network_again() -> None:
-    """Let the next auto load try to download at once, as if no download had failed."""
-    _auto_fallbacks.clear()
-    download.forget_failure()
+def _real(split: str) -> tuple[Arrays, DataSource]:
+    """The verified real data, from its binary copy, else from its CSV (downloaded if missing)."""
+    csv = cache.cache_dir() / dataset.FILE_NAMES[split]
+    blob_id, fingerprint = dataset.BLOB_IDS[split], _fingerprint(dataset.BLOB_IDS)
+    arrays = cache.cached_arrays(
+        csv.with_suffix(".npz").name, blob_id, lambda: read_sign_mnist_csv(download.real_csv(split))
+    )
+    return arrays, DataSource("real", fingerprint, str(csv))
+
+
+def _stand_in(split: str, fallback_reason: str = "") -> tuple[Arrays, DataSource]:
+    """The stand-in from its binary copy, else generated (and kept where the cache allows)."""
+    name, build = f"{STAND_IN}-{split}.npz", lambda: synthetic_sign_mnist(split)
+    arrays = cache.cached_arrays(name, STAND_IN, build, optional=True)
+    return arrays, DataSource("synthetic", STAND_IN, "", fallback_reason)
 
 
 def _local(split: str, folder: Path) -> tuple[Arrays, DataSource]:
-    paths = {name: folder / download.FILE_NAMES[name] for name in SPLITS}
-    for path in paths.values():
-        if not path.is_file():
-            raise DataError(
-                f"{path}: file not found (LECTURE_DATA={folder} must hold "
-                "sign_mnist_train.csv and sign_mnist_test.csv)"
-            )
-    blob_ids = {name: download.blob_id_memo(paths[name]) for name in SPLITS}
-    arrays = _own_arrays(paths[split], blob_ids[split])
-    fingerprint = _real_fingerprint(blob_ids["train"], blob_ids["test"])
-    return arrays, DataSource("local", split, len(arrays[1]), fingerprint, str(folder))
+    """Your own CSV files, checked and parsed once into a binary copy named by their content."""
+    paths = {name: folder / file for name, file in dataset.FILE_NAMES.items()}
+    if missing := [path for path in paths.values() if not path.is_file()]:
+        raise DataError(f"{missing[0]}: file not found (LECTURE_DATA needs both CSV files there)")
+    ids = {name: download.git_blob_id(path) for name, path in paths.items()}
+    csv, name = paths[split], f"own-data/{ids[split]}.npz"
+    arrays = cache.cached_arrays(name, ids[split], lambda: read_sign_mnist_csv(csv), optional=True)
+    return arrays, DataSource("local", _fingerprint(ids), str(csv))
 
 
-def _own_arrays(csv: Path, blob_id: str) -> Arrays:
-    """Your own CSV file, parsed once into a binary copy in the cache like the real data's.
-
-    The copy is kept per file (one per folder and split) and tagged with the file's git blob
-    id, so any change to the file is parsed again. Without a usable cache the file is parsed
-    on every load, saying so.
-    """
-    where = hashlib.sha1(str(csv.resolve()).encode()).hexdigest()[:12]
-    try:
-        npz = cache_dir() / "own-data" / f"{csv.stem}-{where}.npz"
-        with contextlib.suppress(CacheMiss):
-            return read_npz(npz, blob_id)
-        writable_folder(npz.parent)
-    except DataError as exc:  # e.g. a read-only cache folder, or no home folder to hold one
-        print(f"Not keeping a binary copy of {csv.name}: {shown(exc)}")
-        return read_sign_mnist_csv(csv)
-    return cached_arrays(npz, blob_id, lambda: read_sign_mnist_csv(csv))
+def _fingerprint(blob_ids: dict[str, str]) -> str:
+    """One name for a pair of CSV files: the same bytes give the same name, whatever the source."""
+    return f"sign-mnist-{blob_ids['train'][:10]}-{blob_ids['test'][:10]}"

@@ -15,7 +15,7 @@
 # neural network can read; what the data set holds; and what a model must beat to be any
 # good at all.
 #
-# **Where this sits.** First of six notebooks in the lecture *Convolutional Neural Networks
+# **Where this sits.** The first notebook of the lecture *Convolutional Neural Networks
 # and Image Classification*. Next: a logistic-regression baseline (02), hand-made
 # convolution kernels (03), a learnable convolution (04), a pooling ConvNet (05), and a look
 # at what that ConvNet learned (06).
@@ -50,13 +50,15 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
 # data you are looking at.
 
 # %%
+# Figures that a cell returns are shown as pictures below it.
+# %matplotlib inline
 import pandas as pd
 import torch
 
 from lecture_utils import (
     ALPHABET,
     check_claim,
-    data_name,
+    data_source,
     load_sign_mnist,
     plot_letter_frequencies,
     show_data_source,
@@ -77,7 +79,7 @@ table = pd.read_csv(sign_mnist_csv("train"))
 show_data_source()
 
 # %%
-print(f"The first five rows of the training table ({data_name()}):")
+print(f"The first five rows of the training table ({data_source().name}):")
 table.head()
 
 # %% [markdown]
@@ -165,7 +167,9 @@ plot_letter_frequencies(y_train)
 counts = torch.bincount(y_train, minlength=26)
 most_common = int(counts.argmax())
 share = counts[most_common] / len(y_train)
-print(f"Most common letter in {data_name()}: {ALPHABET[most_common]}, {share:.1%} of the images")
+print(
+    f"Most common letter in {data_source().name}: {ALPHABET[most_common]}, {share:.1%} of the images"
+)
 check_claim(
     "J and Z never occur",
     int(counts[9]) == int(counts[25]) == 0,

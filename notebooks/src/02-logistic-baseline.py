@@ -15,7 +15,7 @@
 # to count a model's parameters; how to measure a classifier with accuracy, loss and a
 # confusion matrix; and how a mini-batch training loop works.
 #
-# **Where this sits.** Second of six notebooks. [01](01-data.ipynb) turned the data into
+# **Where this sits.** The second notebook. [01](01-data.ipynb) turned the data into
 # image tensors. Here we build the baseline that every convolutional model in
 # [04](04-learnable-convolution.ipynb) and [05](05-pooling-convnet.ipynb) must beat.
 #
@@ -32,6 +32,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
 
 # %%
+# Figures that a cell returns are shown as pictures below it.
+# %matplotlib inline
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -42,10 +44,9 @@ from lecture_utils import (
     Evaluation,
     check_claim,
     check_exercise,
-    data_name,
+    data_source,
     default_device,
     load_sign_mnist,
-    on_real_data,
     plot_confusion,
     plot_history,
     save_trained,
@@ -332,7 +333,7 @@ if history.interrupted:
     run = f"{len(history)} finished epochs, training stopped early"
 else:
     run = f"{len(history)} epochs"
-print(f"Validation accuracy on {data_name()} after {run}: {trained.accuracy:.1%}")
+print(f"Validation accuracy on {data_source().name} after {run}: {trained.accuracy:.1%}")
 check_claim(
     "training lowers the validation loss",
     trained.loss < untrained.loss,
@@ -343,7 +344,7 @@ check_claim(
     trained.accuracy >= 3 / 24,
     f"{trained.accuracy:.1%} against {1 / 24:.1%} for guessing, after {run}",
 )
-if on_real_data():
+if data_source().is_real:
     check_claim(
         "on the real data it reaches about 54%",
         0.50 <= trained.accuracy <= 0.58,

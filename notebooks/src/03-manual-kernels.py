@@ -15,7 +15,7 @@
 # hand; how padding and stride set the size of the output; how kernels designed by a person
 # pick out lines in an image; and why we would rather let the data choose the kernels.
 #
-# **Where this sits.** Third of six notebooks. The baseline in
+# **Where this sits.** The third notebook. The baseline in
 # [02](02-logistic-baseline.ipynb) ignored where pixels sit. Convolutions are the tool that
 # uses it; [04](04-learnable-convolution.ipynb) turns them into a learnable layer.
 #
@@ -32,6 +32,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
 
 # %%
+# Figures that a cell returns are shown as pictures below it.
+# %matplotlib inline
 import torch
 import torch.nn.functional as F
 from torch import nn

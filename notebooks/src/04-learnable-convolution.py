@@ -15,7 +15,7 @@
 # into a neural network as a layer whose kernels are learned; and how a minimal
 # convolutional model compares with the logistic baseline.
 #
-# **Where this sits.** Fourth of six notebooks. In [03](03-manual-kernels.ipynb) we chose
+# **Where this sits.** The fourth notebook. In [03](03-manual-kernels.ipynb) we chose
 # the kernels by hand. Now the data chooses them. [05](05-pooling-convnet.ipynb) stacks such
 # layers into a deeper network.
 #
@@ -32,6 +32,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
 
 # %%
+# Figures that a cell returns are shown as pictures below it.
+# %matplotlib inline
 import torch
 from torch import nn
 
@@ -43,7 +45,7 @@ from lecture_utils import (
     check_claim,
     check_exercise,
     convolution_matrix,
-    data_name,
+    data_source,
     default_device,
     dense_equivalent,
     evaluate,
@@ -230,7 +232,7 @@ same_settings = evaluate(logistic_same_settings, X_val, y_val).accuracy
 save_trained(logistic_same_settings, CNN_SETTINGS, history_same, val_accuracy=same_settings)
 
 baseline = saved_model("LogisticRegression", device, data)
-print(f"Validation accuracy on {data_name()}:")
+print(f"Validation accuracy on {data_source().name}:")
 print(f"  logistic regression, notebook 02's settings (30 epochs): {baseline[1]:.1%}")
 print(f"  logistic regression, this notebook's settings (1 epoch): {same_settings:.1%}")
 print(f"  SmallConvNet, this notebook's settings (1 epoch):        {trained.accuracy:.1%}")

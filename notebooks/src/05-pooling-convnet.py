@@ -15,7 +15,7 @@
 # pooling summarises and shrinks feature maps; and how a network of three
 # convolution-pooling stages compares with the models so far.
 #
-# **Where this sits.** Fifth of six notebooks. It builds on the learnable convolution of
+# **Where this sits.** The fifth notebook. It builds on the learnable convolution of
 # [04](04-learnable-convolution.ipynb); [06](06-feature-inspection.ipynb) then looks inside
 # the network trained here.
 #
@@ -32,8 +32,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
 
 # %%
-import os
-
+# Figures that a cell returns are shown as pictures below it.
+# %matplotlib inline
 import torch
 from IPython.display import display
 from torch import nn
@@ -44,11 +44,10 @@ from lecture_utils import (
     SEED,
     check_claim,
     check_exercise,
-    data_name,
+    data_source,
     default_device,
     evaluate,
     load_sign_mnist,
-    on_real_data,
     plot_confusion,
     plot_history,
     plot_model_comparison,
@@ -59,6 +58,7 @@ from lecture_utils import (
     summary,
     train,
 )
+from lecture_utils.environment import more_training
 
 device = default_device()
 X_train, y_train = load_sign_mnist("train")
@@ -270,7 +270,9 @@ plot_model_comparison(table)
 
 # %%
 stopped = " (training was stopped early)" if history.interrupted else ""
-print(f"Validation accuracy after one epoch on {data_name()}: {trained.accuracy:.1%}{stopped}")
+print(
+    f"Validation accuracy after one epoch on {data_source().name}: {trained.accuracy:.1%}{stopped}"
+)
 check_claim(
     "one epoch of training lowers the loss",
     trained.loss < untrained.loss,
@@ -287,7 +289,7 @@ check_claim(
     trained.accuracy > small[1],
     f"{trained.accuracy:.1%} against {small[1]:.1%}",
 )
-if on_real_data():
+if data_source().is_real:
     check_claim(
         "on the real data, SmallConvNet beats the 30-epoch baseline too",
         small[1] > baseline[1],
@@ -309,7 +311,7 @@ if on_real_data():
 # run it.
 
 # %%
-MORE_TRAINING = os.environ.get("LECTURE_MORE_TRAINING") == "1"
+MORE_TRAINING = more_training()  # True when LECTURE_MORE_TRAINING=1
 
 if MORE_TRAINING:
     torch.manual_seed(SEED)

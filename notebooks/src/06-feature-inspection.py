@@ -14,7 +14,7 @@
 # **What you will learn.** How to follow one image through a trained network layer by
 # layer, what its feature maps look like, and why reading meaning into them needs care.
 #
-# **Where this sits.** Last of six notebooks. It inspects the pooled ConvNet trained in
+# **Where this sits.** The sixth notebook. It inspects the pooled ConvNet trained in
 # [05](05-pooling-convnet.ipynb) (loaded from the cache when 05 has run; trained here
 # otherwise), and ends by fixing a blind spot that inspection reveals.
 #
@@ -31,6 +31,8 @@ if "google.colab" in sys.modules:  # on Colab: install this lecture's helpers (k
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
 
 # %%
+# Figures that a cell returns are shown as pictures below it.
+# %matplotlib inline
 import torch
 from torch import nn
 
@@ -44,7 +46,7 @@ from lecture_utils import (
     activation_explorer,
     check_claim,
     check_exercise,
-    data_name,
+    data_source,
     default_device,
     line_kernels,
     load_sign_mnist,
@@ -76,7 +78,7 @@ show_data_source()
 # %%
 data = ((X_train, y_train), (X_val, y_val))
 model, accuracy = saved_model("ConvNet", device, data)
-print(f"Validation accuracy on {data_name()}: {accuracy:.1%}")
+print(f"Validation accuracy on {data_source().name}: {accuracy:.1%}")
 
 # %% [markdown]
 # ## One image, layer by layer
