@@ -20,7 +20,8 @@ from .device import model_device
 from .environment import thread_count
 
 SMALL_BATCH = 10_000_000  # multiply-adds per batch below which one thread is as fast as more
-TRIAL_STEPS = 3  # timed training steps per thread count, after one to warm up
+TRIAL_STEPS = 3  # timed steps per thread count, after one to warm up
+TRIAL_IMAGES = 256  # at most this many images per timed step
 
 # A cache: the thread count the latest training trial found faster, which evaluations reuse.
 _trial_choice: int | None = None
@@ -49,8 +50,9 @@ def pick_threads(
     model: nn.Module, images: torch.Tensor, batch_size: int, labels: torch.Tensor | None = None
 ) -> int:
     """Torch's thread count for batches of `batch_size`: `LECTURE_THREADS` when set; the caller's
-    off the CPU; one for batches under `SMALL_BATCH` multiply-adds; else, to train (`labels`
-    given), the faster of one and all cores over a few steps, and to evaluate that choice."""
+    off the CPU; one for batches under `SMALL_BATCH` multiply-adds; else the faster of one and all
+    cores over a few training steps (`labels` given) or, to evaluate, the latest trial's choice
+    (a few scoring passes where there was none)."""
     global _trial_choice
     affinity = getattr(os, "sched_getaffinity", None)  # the cores this process may use
     cores = len(affinity(0)) if affinity else os.cpu_count() or 1
@@ -61,14 +63,18 @@ def pick_threads(
         return torch.get_num_threads()  # the CPU only feeds the accelerator
     if multiply_adds(model, images) * batch_size < SMALL_BATCH:
         return 1
-    if labels is None:
-        return _trial_choice or 1
-    trial = copy.deepcopy(model).train()  # its gradients must not reach the model
-    images, labels = images[:batch_size], labels[:batch_size]
+    if labels is None and _trial_choice is not None:
+        return _trial_choice
+    trial = copy.deepcopy(model).train(labels is not None)  # its gradients must not reach model
+    images = images[: min(batch_size, TRIAL_IMAGES)]
 
     def step() -> None:
+        if labels is None:
+            with torch.no_grad():
+                trial(images)
+            return
         trial.zero_grad()
-        F.cross_entropy(trial(images), labels).backward()
+        F.cross_entropy(trial(images), labels[: len(images)]).backward()
 
     seconds = {}
     for count in {1, max(1, min(torch.get_num_threads(), cores))}:

@@ -140,6 +140,7 @@ def train(
     keep_freed_memory()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     threads = pick_threads(model, X_train, batch_size, y_train)
+    scoring_threads = pick_threads(model, X_val, 1024)  # the lesson's evaluation batches
     batches = -(-len(X_train) // batch_size)
     history = History()
     name, started = type(model).__name__, time.perf_counter()
@@ -156,7 +157,9 @@ def train(
             except StopTraining:
                 pass
             else:  # the epoch ran to its end (a stop during its last batch still counts it)
-                on_train, on_val = evaluate(model, X_train, y_train), evaluate(model, X_val, y_val)
+                with torch_threads(scoring_threads):
+                    on_train = evaluate(model, X_train, y_train)
+                    on_val = evaluate(model, X_val, y_val)
                 history.train_loss.append(on_train.loss)
                 history.val_loss.append(on_val.loss)
                 history.train_accuracy.append(on_train.accuracy)

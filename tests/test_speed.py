@@ -110,6 +110,30 @@ def test_a_big_model_trains_and_is_evaluated_on_the_count_a_short_trial_found_fa
     assert later == [best, best] and torch.get_num_threads() == 2
 
 
+class _SlowScoring(nn.Module):
+    """Small enough to train on one thread untimed; scoring a batch takes `cost[threads]` more."""
+
+    def __init__(self, cost: dict[int, float]) -> None:
+        super().__init__()
+        self.pipeline = nn.Sequential(nn.Flatten(), nn.Linear(784, 52), nn.Linear(52, 26))
+        self.cost = cost
+
+    def forward(self, x):
+        if not self.training:
+            time.sleep(self.cost[torch.get_num_threads()])
+        return self.pipeline(x)
+
+
+def test_a_model_trained_on_one_thread_is_scored_on_the_count_a_short_trial_found_faster(
+    two_cores, monkeypatch
+):
+    monkeypatch.setattr(speed, "_trial_choice", None)  # no earlier trial to reuse
+    model = _SlowScoring({1: 0.05, 2: 0.0})
+    seen, scoring = _threads_seen(model), _threads_seen(model, training=False)
+    train(model, _data(64), _data(8), epochs=1, lr=0.01, progress=False)
+    assert set(seen) == {1} and set(scoring) == {2}
+
+
 def test_multiply_adds_counts_convolutions_and_linear_layers():
     image = torch.zeros(1, 1, 28, 28)
     assert multiply_adds(LogisticRegression(), image) == 784 * 26
