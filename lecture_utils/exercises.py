@@ -41,6 +41,8 @@ def _call(function: object, args: tuple, when: str) -> object:
         result = function(*args)
     except Exception as error:  # the student's code may fail in any way: say how, don't crash
         hint = f"your function raised an error {when}: {type(error).__name__}: {error}"
+        if "Bool" in str(error):  # e.g. the mean of a comparison's True/False values
+            hint += ". Turn True/False into numbers with .float() before averaging"
         raise _Wrong(hint) from None
     if result is None:
         raise _Unanswered("your function returns nothing yet")

@@ -186,7 +186,10 @@ WRONG = {
             "this looks like an accuracy over the wrong axis",
         ),
         (lambda scores, labels: (scores.argmax(dim=1) == labels).float(), "holds 26 numbers"),
-        (lambda scores, labels: (scores.argmax(dim=1) == labels).mean(), "Got: Bool"),
+        (
+            lambda scores, labels: (scores.argmax(dim=1) == labels).mean(),
+            ".float() before averaging",
+        ),
         (lambda scores, labels: _accuracy(scores, labels) * 3, "which is not the share"),
         (lambda scores, labels: _accuracy(scores, labels) + 0.1, "which is not the share"),
         (lambda scores, labels: 0.5, "which is not the share"),
