@@ -149,6 +149,19 @@ def fix_index(text: str, repo: Repo, sources: list[Path]) -> str:
     return "\n".join([before + INDEX_BEGIN, *rows, INDEX_END + rest.split(INDEX_END)[1]])
 
 
+def regenerate(root: Path, name: str, fix, check: bool) -> list[str]:
+    """Bring the generated file `name` (under `root`) in line: `fix(text)` is what it should
+    hold. Returns [name] if it differed (written unless `check`), else []."""
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    wanted = fix(text)
+    if wanted == text:
+        return []
+    if not check:
+        write_text(path, wanted)
+    return [name]
+
+
 def write_text(path: Path, text: str) -> None:
     """Write a file atomically: readers see the old file or the whole new one. (Not with the
     package's `atomic_path`: `make sync` imports neither torch nor `lecture_utils`.)"""

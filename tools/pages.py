@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from colab import CONFIG, write_text
+from colab import CONFIG, regenerate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,11 +52,4 @@ def fix_config(text: str, lists: dict[str, list[str]]) -> str:
 def update(root: Path = ROOT, check: bool = False) -> list[str]:
     """Bring `_quarto.yml`'s page lists in line with the files; [CONFIG] if they differed
     (written unless `check`)."""
-    config = root / CONFIG
-    text = config.read_text(encoding="utf-8")
-    wanted = fix_config(text, page_lists(root))
-    if wanted == text:
-        return []
-    if not check:
-        write_text(config, wanted)
-    return [CONFIG]
+    return regenerate(root, CONFIG, lambda text: fix_config(text, page_lists(root)), check)

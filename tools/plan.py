@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
-from colab import INDEX, ColabError, write_text
+from colab import INDEX, ColabError, regenerate
 from make_live import typed_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,11 +140,4 @@ def fix_index(text: str, lines: dict[str, int]) -> str:
 def update(root: Path = ROOT, check: bool = False) -> list[str]:
     """Bring index.qmd's plan in line with the sources; the files that differed (written unless
     `check`)."""
-    index = root / INDEX
-    text = index.read_text(encoding="utf-8")
-    wanted = fix_index(text, typed(root))
-    if wanted == text:
-        return []
-    if not check:
-        write_text(index, wanted)
-    return [INDEX]
+    return regenerate(root, INDEX, lambda text: fix_index(text, typed(root)), check)
