@@ -76,6 +76,7 @@ def homeless(monkeypatch):
     """No home folder, as for a container user without a passwd entry and without HOME."""
 
     monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # else it names the cache folder
     monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # what it does without a home
     with pytest.raises(RuntimeError):  # the simulation holds
         Path.home()
